@@ -1,0 +1,35 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "core/error.hpp"
+
+namespace robur::cli {
+
+// Exit codes shared by every command: 0 success, 1 failure or findings, 2 usage error.
+enum ExitCode : int { exit_ok = 0, exit_failure = 1, exit_usage = 2 };
+
+// Options that every command group accepts, and the exit code its callback sets.
+struct Context {
+    std::string repo;   // --repo DIR; empty means "find it as git does"
+    bool json = false;  // --json: machine-readable output on stdout
+    int verbosity = 0;  // -v, repeatable
+    int exit_code = exit_ok;
+};
+
+// Maps an error category to the exit code the CLI reports for it.
+int exit_code_for(const Error& error);
+
+// Prints "robur: <error>" on stderr and returns its exit code.
+int report(const Error& error);
+
+// Each command group adds its subcommands to the application; callbacks store their
+// exit code in the context.
+void add_init_command(CLI::App& app, Context& context);
+void add_zone_commands(CLI::App& app, Context& context);
+void add_serve_commands(CLI::App& app, Context& context);
+
+} // namespace robur::cli
