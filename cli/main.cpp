@@ -15,6 +15,8 @@ int main(int argc, char** argv)
                  "robur"};
     app.set_version_flag("--version", std::string("robur ") + ROBUR_VERSION);
     app.require_subcommand(1);
+    // Lets global options such as --repo and --json follow the subcommand as well.
+    app.fallthrough();
 
     Context context;
     app.add_option("--repo", context.repo,
