@@ -30,6 +30,14 @@ int main(int argc, char** argv)
     add_zone_commands(app, context);
     add_serve_commands(app, context);
 
+    // Commands print their results themselves; logs stay quiet unless -v asks for them.
+    app.parse_complete_callback([&context] {
+        const auto level = context.verbosity >= 2   ? spdlog::level::debug
+                           : context.verbosity == 1 ? spdlog::level::info
+                                                    : spdlog::level::warn;
+        robur::log::configure(level);
+    });
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& error) {
