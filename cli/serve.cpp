@@ -1,12 +1,267 @@
+#include <csignal>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
 #include "cli/commands.hpp"
+#include "core/log.hpp"
+#include "servers/dns/asio.hpp"
+#include "servers/dns/listen_address.hpp"
+#include "servers/dns/published.hpp"
+#include "servers/dns/reloader.hpp"
+#include "servers/dns/responder_handler.hpp"
+#include "servers/dns/server.hpp"
+#include "store/config.hpp"
+#include "store/repository.hpp"
 
 namespace robur::cli {
 
-// TODO: replaced by the store-backed implementation.
+namespace {
+
+// Listen address when neither --listen nor robur.conf names one: loopback only, so that a
+// server started for a try is not reachable from the network.
+constexpr std::string_view default_listen = "127.0.0.1:53";
+constexpr unsigned default_poll_interval_ms = 1000;
+constexpr unsigned default_tcp_idle_timeout_s = 10;
+
+struct ServeDnsOptions {
+    std::vector<std::string> listen;
+    std::string ref;
+    unsigned threads = 0;            // 0: robur.conf dns.threads, else one per core
+    unsigned poll_interval_ms = 0;   // 0: robur.conf dns.poll-interval, else the default
+    unsigned tcp_idle_timeout_s = 0; // 0: robur.conf dns.tcp-idle-timeout, else the default
+};
+
+Result<store::Repository> open_repository(const Context& context)
+{
+    if (!context.repo.empty()) {
+        return store::Repository::open(context.repo);
+    }
+    return store::Repository::discover(std::filesystem::current_path());
+}
+
+// Reads robur.conf from the commit being served. A commit without one has no settings.
+Result<std::optional<store::Config>> load_config(const store::Repository& repository,
+                                                 const std::string& ref)
+{
+    auto snapshot = repository.snapshot(ref);
+    if (!snapshot) {
+        // The reloader reports a branch without commits with a clearer message.
+        return std::optional<store::Config>{};
+    }
+    auto config = store::Config::load(*snapshot);
+    if (!config) {
+        if (config.error().code == Errc::not_found) {
+            return std::optional<store::Config>{};
+        }
+        return tl::unexpected(config.error());
+    }
+    return std::optional<store::Config>{std::move(*config)};
+}
+
+// Returns a positive number from the command line, else from robur.conf, else the default.
+Result<unsigned> setting(unsigned given, const std::optional<store::Config>& config,
+                         std::string_view key, unsigned fallback, std::int64_t max)
+{
+    if (given != 0) {
+        return given;
+    }
+    if (!config) {
+        return fallback;
+    }
+    auto value = config->get_int(key);
+    if (!value) {
+        return tl::unexpected(value.error());
+    }
+    if (!*value) {
+        return fallback;
+    }
+    if (**value < 1 || **value > max) {
+        return make_error(Errc::invalid_argument, fmt::format("{}: {} must be from 1 to {}, not {}",
+                                                              config->path(), key, max, **value));
+    }
+    return static_cast<unsigned>(**value);
+}
+
+Result<std::vector<dns::ListenAddress>> listen_addresses(const ServeDnsOptions& options,
+                                                         const std::optional<store::Config>& config)
+{
+    std::vector<std::string> texts = options.listen;
+    std::string source = "--listen";
+    if (texts.empty() && config) {
+        auto configured = config->get_all("dns.listen");
+        if (!configured) {
+            return tl::unexpected(configured.error());
+        }
+        texts = std::move(*configured);
+        source = fmt::format("{}: dns.listen", config->path());
+    }
+    if (texts.empty()) {
+        texts.emplace_back(default_listen);
+    }
+
+    std::vector<dns::ListenAddress> addresses;
+    for (const auto& text : texts) {
+        auto address = dns::parse_listen_address(text);
+        if (!address) {
+            return make_error(address.error().code,
+                              fmt::format("{}: {}", source, address.error().message));
+        }
+        addresses.push_back(*address);
+    }
+    return addresses;
+}
+
+std::string join_addresses(const std::vector<dns::ListenAddress>& addresses)
+{
+    std::string text;
+    for (const auto& address : addresses) {
+        text += (text.empty() ? "" : ",") + address.to_string();
+    }
+    return text;
+}
+
+// Blocks until SIGINT or SIGTERM arrives on signals. SIGHUP makes the reloader re-read every
+// zone.
+void wait_for_stop_signal(dns::asio::io_context& io, dns::asio::signal_set& signals,
+                          dns::Reloader& reloader)
+{
+    std::function<void(const boost::system::error_code&, int)> on_signal =
+        [&](const boost::system::error_code& error, int signal) {
+            if (error) {
+                return;
+            }
+            if (signal == SIGHUP) {
+                log::get("dns")->info("reload requested signal=SIGHUP");
+                reloader.request_reload();
+                signals.async_wait(on_signal);
+                return;
+            }
+            log::get("dns")->info("dns server stopping signal={}",
+                                  signal == SIGINT ? "SIGINT" : "SIGTERM");
+        };
+    signals.async_wait(on_signal);
+    io.run();
+}
+
+Result<dns::ServerOptions> server_options(const ServeDnsOptions& options,
+                                          const std::optional<store::Config>& config)
+{
+    dns::ServerOptions server;
+    auto listen = listen_addresses(options, config);
+    if (!listen) {
+        return tl::unexpected(listen.error());
+    }
+    server.listen = std::move(*listen);
+
+    const auto threads = setting(options.threads, config, "dns.threads", 0, 1024);
+    const auto timeout = setting(options.tcp_idle_timeout_s, config, "dns.tcp-idle-timeout",
+                                 default_tcp_idle_timeout_s, 3600);
+    if (!threads || !timeout) {
+        return tl::unexpected(!threads ? threads.error() : timeout.error());
+    }
+    server.threads = *threads;
+    server.tcp.timeout = std::chrono::seconds(*timeout);
+    return server;
+}
+
+int serve_dns(const Context& context, const ServeDnsOptions& options)
+{
+    log::configure(context.verbosity >= 2   ? spdlog::level::trace
+                   : context.verbosity == 1 ? spdlog::level::debug
+                                            : spdlog::level::info);
+    auto logger = log::get("dns");
+
+    // Installed first, so that a signal during start-up waits for the server instead of
+    // ending the process with the default action.
+    dns::asio::io_context signal_io;
+    dns::asio::signal_set signals(signal_io, SIGINT, SIGTERM, SIGHUP);
+
+    auto repository = open_repository(context);
+    if (!repository) {
+        return report(repository.error());
+    }
+    auto config = load_config(*repository, options.ref);
+    if (!config) {
+        return report(config.error());
+    }
+    auto server_settings = server_options(options, *config);
+    auto poll_interval = setting(options.poll_interval_ms, *config, "dns.poll-interval",
+                                 default_poll_interval_ms, 3600000);
+    if (!server_settings || !poll_interval) {
+        return report(!server_settings ? server_settings.error() : poll_interval.error());
+    }
+
+    dns::Published<dns::ZoneSet> zones;
+    dns::Reloader reloader(
+        std::move(*repository),
+        {.branch = options.ref, .poll_interval = std::chrono::milliseconds(*poll_interval)}, zones);
+    auto loaded = reloader.load();
+    if (!loaded) {
+        return report(loaded.error());
+    }
+
+    auto server = dns::Server::start(
+        *server_settings, [&zones] { return std::make_unique<dns::ResponderHandler>(zones); });
+    if (!server) {
+        return report(server.error());
+    }
+    logger->info("dns server started listen={} threads={} branch={} commit={} zones={} serial={}",
+                 join_addresses((*server)->listen_addresses()), (*server)->thread_count(),
+                 reloader.branch(), loaded->commit.short_string(), loaded->zone_count,
+                 dns::format_serials(*loaded));
+
+    reloader.start();
+    wait_for_stop_signal(signal_io, signals, reloader);
+    (*server)->stop();
+    reloader.stop();
+    logger->info("dns server stopped");
+    return exit_ok;
+}
+
+} // namespace
+
 void add_serve_commands(CLI::App& app, Context& context)
 {
-    (void)app;
-    (void)context;
+    auto* serve = app.add_subcommand("serve", "Run a server for the data of the repository");
+    serve->require_subcommand(1);
+
+    auto options = std::make_shared<ServeDnsOptions>();
+    auto* dns = serve->add_subcommand(
+        "dns", "Answer DNS queries for the zones of a branch, reloading them when it moves");
+    dns->add_option("--listen", options->listen,
+                    "Address to answer on over UDP and TCP, such as 127.0.0.1:5300 or "
+                    "[::1]:5300; repeatable (default: robur.conf dns.listen, else 127.0.0.1:53)")
+        ->type_name("ADDR:PORT")
+        ->allow_extra_args(false);
+    dns->add_option("--ref", options->ref, "Branch to serve (default: the branch HEAD names)")
+        ->type_name("BRANCH");
+    dns->add_option("--threads", options->threads,
+                    "Worker threads (default: robur.conf dns.threads, else one per CPU core)")
+        ->check(CLI::Range(1, 1024));
+    dns->add_option("--poll-interval", options->poll_interval_ms,
+                    "Milliseconds between reads of the branch when no change event arrives "
+                    "(default: 1000)")
+        ->type_name("MS")
+        ->check(CLI::Range(10, 3600000));
+    dns->add_option("--tcp-idle-timeout", options->tcp_idle_timeout_s,
+                    "Seconds a TCP connection may stay idle, take to send one query or wait "
+                    "for one response to be written before it is closed (default: 10)")
+        ->type_name("S")
+        ->check(CLI::Range(1, 3600));
+
+    dns->callback([&context, options] {
+        for (const auto& text : options->listen) {
+            if (auto address = dns::parse_listen_address(text); !address) {
+                throw CLI::ValidationError("--listen", address.error().message);
+            }
+        }
+        context.exit_code = serve_dns(context, *options);
+    });
 }
 
 } // namespace robur::cli

@@ -1,12 +1,17 @@
 #include "cli/commands.hpp"
+#include "cli/zone_common.hpp"
 
 namespace robur::cli {
 
-// TODO: replaced by the store-backed implementation.
 void add_zone_commands(CLI::App& app, Context& context)
 {
-    (void)app;
-    (void)context;
+    auto* zone = app.add_subcommand("zone", "Validate, import, list, show, export and diff zones");
+    zone->require_subcommand(1);
+
+    add_zone_validate_command(*zone, context);
+    add_zone_import_command(*zone, context);
+    add_zone_read_commands(*zone, context);
+    add_zone_diff_command(*zone, context);
 }
 
 } // namespace robur::cli

@@ -27,9 +27,9 @@ using IncludeResolver =
     std::function<Result<IncludedFile>(std::string_view including_path, std::string_view target)>;
 
 struct ParseOptions {
-    Name origin;                           // initial $ORIGIN, the zone apex
+    Name origin;                              // initial $ORIGIN, the zone apex
     std::optional<std::uint32_t> default_ttl; // TTL before the first $TTL; none: SOA minimum
-    IncludeResolver include;               // empty: every $INCLUDE is an error
+    IncludeResolver include;                  // empty: every $INCLUDE is an error
     std::size_t max_include_depth = 8;
     std::size_t max_generate_records = 65536; // per $GENERATE directive
 };
@@ -45,5 +45,9 @@ struct ParseResult {
 // names the input in diagnostics. Parsing goes on after an error so that every faulty line is
 // reported; records from faulty lines are left out of the result.
 ParseResult parse_zone(std::string_view text, std::string_view path, const ParseOptions& options);
+
+// Parses a TTL in seconds, plain ("3600") or with BIND's units ("1h30m", "1w"). Fails when it
+// is malformed or above 2147483647 (RFC 2181 section 8).
+Result<std::uint32_t> parse_ttl(std::string_view text);
 
 } // namespace robur::zone

@@ -53,7 +53,7 @@ struct Record {
 // Names embedded in rdata that message compression may use (RFC 3597 section 4: only the
 // RFC 1035 types NS, CNAME, SOA, PTR, MX and the obsolete MB, MD, MF, MG, MINFO, MR).
 // Returns the offsets of those names inside rdata; empty for every other type.
-[[nodiscard]] std::vector<std::size_t> compressible_name_offsets(
-    std::uint16_t type, std::span<const std::uint8_t> rdata);
+[[nodiscard]] std::vector<std::size_t>
+compressible_name_offsets(std::uint16_t type, std::span<const std::uint8_t> rdata);
 
 } // namespace robur::zone

@@ -1,0 +1,374 @@
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli/zone_common.hpp"
+#include "formats/zone/diff.hpp"
+#include "formats/zone/validate.hpp"
+
+namespace robur::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ValidateArguments {
+    std::vector<std::string> targets; // zone names or file paths
+    std::string origin;
+    std::string revision; // empty: the work tree, or HEAD in a bare repository
+    std::string previous;
+};
+
+// The findings for one zone, or for a fault that belongs to no zone when origin is empty.
+struct ZoneReport {
+    std::string origin;
+    std::string path;
+    std::vector<Diagnostic> diagnostics;
+    std::optional<std::uint32_t> serial;
+    std::size_t record_count = 0;
+};
+
+// The versions a validation compares: the one checked and the one it replaces.
+struct VersionPair {
+    ZoneVersion current;
+    std::optional<ZoneVersion> previous;
+};
+
+// Picks what to validate in a repository: the work tree against HEAD, or a commit (--rev, or
+// HEAD in a bare repository) against its first parent; --previous replaces the second.
+Result<VersionPair> choose_versions(const store::Repository& repository,
+                                    const ValidateArguments& arguments)
+{
+    const bool from_commit = !arguments.revision.empty() || repository.is_bare();
+    const std::string revision = arguments.revision.empty() ? "HEAD" : arguments.revision;
+    auto current =
+        from_commit ? commit_version(repository, revision) : work_tree_version(repository);
+    if (!current) {
+        return tl::unexpected(current.error());
+    }
+    VersionPair pair{.current = std::move(*current), .previous = std::nullopt};
+
+    if (!arguments.previous.empty()) {
+        auto previous = commit_version(repository, arguments.previous);
+        if (!previous) {
+            return tl::unexpected(previous.error());
+        }
+        pair.previous = std::move(*previous);
+        return pair;
+    }
+
+    if (!from_commit) {
+        // The work tree replaces HEAD; a branch without commits has no previous version.
+        auto head = repository.branch_head();
+        if (head && *head) {
+            auto previous = commit_version(repository, "HEAD");
+            if (!previous) {
+                return tl::unexpected(previous.error());
+            }
+            pair.previous = std::move(*previous);
+        }
+        return pair;
+    }
+
+    auto id = repository.resolve(revision);
+    if (!id) {
+        return tl::unexpected(id.error());
+    }
+    auto parent = repository.parent(*id);
+    if (!parent) {
+        return tl::unexpected(parent.error());
+    }
+    if (*parent) {
+        auto previous = commit_version(repository, (*parent)->to_string());
+        if (!previous) {
+            return tl::unexpected(previous.error());
+        }
+        previous->label = revision + "~1";
+        pair.previous = std::move(*previous);
+    }
+    return pair;
+}
+
+// Validates a loaded zone. When an earlier version of the zone exists and its records differ,
+// the serial must have increased.
+ZoneReport check_zone(const dns::LoadedZone& loaded, const std::optional<dns::LoadedZone>& before,
+                      const std::string& before_label)
+{
+    ZoneReport report{.origin = loaded.origin.to_string(),
+                      .path = loaded.path,
+                      .diagnostics = loaded.result.diagnostics,
+                      .serial = loaded.result.zone.serial(),
+                      .record_count = loaded.result.zone.records.size()};
+
+    zone::ValidateOptions options;
+    if (before && !zone::diff_zones(before->result.zone, loaded.result.zone).empty()) {
+        options.previous_serial = before->result.zone.serial();
+        options.previous_source = fmt::format("{} ({})", before->path, before_label);
+    }
+    auto findings = zone::validate_zone(loaded.result.zone, options);
+    report.diagnostics.insert(report.diagnostics.end(), findings.begin(), findings.end());
+    return report;
+}
+
+// Looks up the version of a zone that the checked version replaces.
+Result<std::optional<dns::LoadedZone>> previous_zone(const std::optional<ZoneVersion>& previous,
+                                                     const zone::Name& origin)
+{
+    if (!previous) {
+        return std::optional<dns::LoadedZone>();
+    }
+    return previous->find(origin);
+}
+
+// Returns the repository origin of a path that is a zone file of the work tree, if it is one.
+std::optional<dns::ZoneFile> as_work_tree_zone(const std::optional<store::Repository>& repository,
+                                               const fs::path& file)
+{
+    if (!repository || !repository->workdir()) {
+        return std::nullopt;
+    }
+    std::error_code error;
+    const fs::path real = fs::weakly_canonical(file, error);
+    const fs::path root = fs::weakly_canonical(*repository->workdir(), error);
+    const std::string relative = real.lexically_relative(root).generic_string();
+    if (error || relative.empty() || relative.rfind("..", 0) == 0) {
+        return std::nullopt;
+    }
+    auto origin = dns::origin_from_zone_path(relative);
+    if (!origin || !*origin) {
+        return std::nullopt;
+    }
+    return dns::ZoneFile{relative, **origin};
+}
+
+// Everything one run of `robur zone validate` found, and whether it could run at all.
+struct ValidateRun {
+    std::vector<ZoneReport> reports;
+    std::optional<int> early_exit; // set when the command stopped on a usage error or failure
+};
+
+void validate_all(const VersionPair& versions, ValidateRun& run)
+{
+    auto list = versions.current.list();
+    if (!list) {
+        run.early_exit = report(list.error());
+        return;
+    }
+    if (!list->diagnostics.empty()) {
+        ZoneReport unnamed;
+        unnamed.diagnostics = list->diagnostics;
+        run.reports.push_back(std::move(unnamed));
+    }
+    if (list->files.empty() && list->diagnostics.empty()) {
+        fmt::print(stderr, "robur: no zones in the {}: zone files live at {}/ZONE.zone\n",
+                   versions.current.label, dns::zones_folder);
+    }
+    for (const auto& file : list->files) {
+        auto before = previous_zone(versions.previous, file.origin);
+        if (!before) {
+            run.early_exit = report(before.error());
+            return;
+        }
+        const std::string label = versions.previous ? versions.previous->label : std::string();
+        run.reports.push_back(check_zone(versions.current.load(file), *before, label));
+    }
+}
+
+void validate_named_zone(const VersionPair& versions, const std::string& name, ValidateRun& run)
+{
+    auto origin = parse_zone_name(name);
+    if (!origin) {
+        run.early_exit = usage_error("validate", origin.error().message);
+        return;
+    }
+    auto loaded = versions.current.find(*origin);
+    if (!loaded) {
+        run.early_exit = report(loaded.error());
+        return;
+    }
+    if (!*loaded) {
+        run.early_exit =
+            report(Error{Errc::not_found,
+                         fmt::format("zone {} not found in the {}: there is no {} and no file {}",
+                                     origin->to_string(), versions.current.label,
+                                     dns::zone_file_path(*origin), name),
+                         std::nullopt});
+        return;
+    }
+    auto before = previous_zone(versions.previous, *origin);
+    if (!before) {
+        run.early_exit = report(before.error());
+        return;
+    }
+    const std::string label = versions.previous ? versions.previous->label : std::string();
+    run.reports.push_back(check_zone(**loaded, *before, label));
+}
+
+void validate_file(const std::optional<store::Repository>& repository,
+                   const std::optional<VersionPair>& versions, const ValidateArguments& arguments,
+                   const fs::path& file, ValidateRun& run)
+{
+    const auto repository_zone = as_work_tree_zone(repository, file);
+    if (repository_zone && arguments.origin.empty() && versions) {
+        auto before = previous_zone(versions->previous, repository_zone->origin);
+        if (!before) {
+            run.early_exit = report(before.error());
+            return;
+        }
+        const std::string label = versions->previous ? versions->previous->label : std::string();
+        run.reports.push_back(check_zone(versions->current.load(*repository_zone), *before, label));
+        return;
+    }
+
+    auto origin = arguments.origin.empty() ? dns::origin_from_file_name(file)
+                                           : parse_zone_name(arguments.origin);
+    if (!origin) {
+        run.early_exit = usage_error("validate", origin.error().message);
+        return;
+    }
+    auto loaded = dns::load_zone_file(file, *origin);
+    if (!loaded) {
+        run.early_exit = report(loaded.error());
+        return;
+    }
+    std::optional<dns::LoadedZone> before;
+    std::string label;
+    if (!arguments.previous.empty() && versions) {
+        auto found = previous_zone(versions->previous, *origin);
+        if (!found) {
+            run.early_exit = report(found.error());
+            return;
+        }
+        before = std::move(*found);
+        label = versions->previous->label;
+    }
+    run.reports.push_back(check_zone(*loaded, before, label));
+}
+
+// Prints the findings: diagnostics on stderr and a line per zone on stdout, or one JSON array
+// of diagnostics on stdout. Returns the exit code.
+int print_reports(const std::vector<ZoneReport>& reports, bool json)
+{
+    bool failed = false;
+    std::vector<std::string> objects;
+    for (const auto& zone_report : reports) {
+        failed = failed || has_errors(zone_report.diagnostics);
+        for (const auto& diagnostic : zone_report.diagnostics) {
+            objects.push_back(diagnostic_json(diagnostic, zone_report.origin));
+        }
+    }
+    if (json) {
+        fmt::print("[{}]\n", fmt::join(objects, ",\n "));
+        return failed ? exit_failure : exit_ok;
+    }
+
+    for (const auto& zone_report : reports) {
+        print_diagnostics(zone_report.diagnostics);
+        if (zone_report.origin.empty()) {
+            continue;
+        }
+        std::size_t errors = 0;
+        for (const auto& diagnostic : zone_report.diagnostics) {
+            errors += diagnostic.severity == Severity::error ? 1 : 0;
+        }
+        const std::size_t warnings = zone_report.diagnostics.size() - errors;
+        const std::string serial =
+            zone_report.serial ? std::to_string(*zone_report.serial) : std::string("none");
+        fmt::print("{}: zone {} {} (serial {}, {} records, {} error{}, {} warning{})\n",
+                   zone_report.path, zone_report.origin, errors == 0 ? "is valid" : "is invalid",
+                   serial, zone_report.record_count, errors, errors == 1 ? "" : "s", warnings,
+                   warnings == 1 ? "" : "s");
+    }
+    return failed ? exit_failure : exit_ok;
+}
+
+int run_validate(const ValidateArguments& arguments, const Context& context)
+{
+    std::vector<fs::path> files;
+    std::vector<std::string> zone_names;
+    for (const auto& target : arguments.targets) {
+        std::error_code error;
+        const bool is_file = fs::exists(target, error) || target.find('/') != std::string::npos;
+        if (is_file) {
+            files.emplace_back(target);
+        } else {
+            zone_names.push_back(target);
+        }
+    }
+    if (!arguments.origin.empty() && (files.size() != 1 || !zone_names.empty())) {
+        return usage_error("validate", "--origin applies to exactly one zone file");
+    }
+
+    const bool needs_repository = files.empty() || !zone_names.empty() ||
+                                  !arguments.previous.empty() || !arguments.revision.empty();
+    std::optional<store::Repository> repository;
+    std::optional<VersionPair> versions;
+    auto opened = open_repository(context);
+    if (opened) {
+        repository = std::move(*opened);
+        auto chosen = choose_versions(*repository, arguments);
+        if (chosen) {
+            versions = std::move(*chosen);
+        } else if (needs_repository) {
+            return report(chosen.error());
+        }
+    } else if (needs_repository) {
+        return report(opened.error());
+    }
+
+    ValidateRun run;
+    if (arguments.targets.empty()) {
+        validate_all(*versions, run);
+    }
+    for (const auto& name : zone_names) {
+        if (!run.early_exit) {
+            validate_named_zone(*versions, name, run);
+        }
+    }
+    for (const auto& file : files) {
+        if (!run.early_exit) {
+            validate_file(repository, versions, arguments, file, run);
+        }
+    }
+    if (run.early_exit) {
+        return *run.early_exit;
+    }
+    return print_reports(run.reports, context.json);
+}
+
+} // namespace
+
+void add_zone_validate_command(CLI::App& zone, Context& context)
+{
+    auto arguments = std::make_shared<ValidateArguments>();
+    auto* command = zone.add_subcommand(
+        "validate", "Check zones: every zone of the repository, named zones, or zone files");
+    command
+        ->add_option("target", arguments->targets,
+                     "Zone name (with or without the trailing dot) or path of a zone file")
+        ->type_name("ZONE|PATH");
+    command
+        ->add_option("--origin", arguments->origin,
+                     "Origin of the one zone file given (default: its file name without "
+                     ".zone, .db or .txt)")
+        ->type_name("NAME");
+    command
+        ->add_option("--rev", arguments->revision,
+                     "Commit whose zones to validate instead of the work tree (default: HEAD "
+                     "in a bare repository)")
+        ->type_name("REV");
+    command
+        ->add_option("--previous", arguments->previous,
+                     "Revision whose version of each zone the serial must exceed (default: "
+                     "HEAD for the work tree, else the first parent of the validated commit)")
+        ->type_name("REV");
+    command->callback(
+        [arguments, &context] { context.exit_code = run_validate(*arguments, context); });
+}
+
+} // namespace robur::cli

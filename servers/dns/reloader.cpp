@@ -1,0 +1,224 @@
+#include "servers/dns/reloader.hpp"
+
+#include <array>
+#include <cerrno>
+#include <cstdint>
+#include <filesystem>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/inotify.h>
+
+#include "core/log.hpp"
+#include "servers/dns/log_quote.hpp"
+#include "servers/dns/zone_loader.hpp"
+
+namespace robur::dns {
+
+namespace {
+
+// Git updates a ref by renaming "<ref>.lock" over it, and packed-refs the same way; deleting
+// a ref and `git gc` remove or rewrite files. Each of these events triggers a check.
+constexpr std::uint32_t ref_events =
+    IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM;
+
+// The message for errno; std::strerror is not thread-safe.
+std::string last_system_error()
+{
+    return std::error_code(errno, std::system_category()).message();
+}
+
+// Reads and discards whatever a non-blocking descriptor has ready.
+void drain(int fd)
+{
+    std::array<char, 4096> buffer{};
+    while (::read(fd, buffer.data(), buffer.size()) > 0) {
+    }
+}
+
+} // namespace
+
+Reloader::Reloader(store::Repository repository, ReloaderOptions options, Published<ZoneSet>& zones)
+    : repository_(std::move(repository)), options_(std::move(options)), zones_(zones),
+      loader_(repository_.workdir()), logger_(log::get("dns"))
+{
+}
+
+Reloader::~Reloader()
+{
+    stop();
+}
+
+Result<LoadSummary> Reloader::load()
+{
+    if (options_.branch.empty()) {
+        auto head = repository_.head_branch();
+        if (!head) {
+            return tl::unexpected(head.error());
+        }
+        branch_ = *head;
+    } else {
+        branch_ = store::full_branch_name(options_.branch);
+    }
+
+    auto head = repository_.branch_head(branch_);
+    if (!head) {
+        return tl::unexpected(head.error());
+    }
+    if (!*head) {
+        return make_error(Errc::not_found,
+                          fmt::format("branch {} not found or without commits", branch_));
+    }
+    auto snapshot = repository_.snapshot((*head)->to_string());
+    if (!snapshot) {
+        return tl::unexpected(snapshot.error());
+    }
+    if (!snapshot->exists(zones_folder)) {
+        return make_error(Errc::not_found,
+                          fmt::format("branch {} has no {}/ folder at commit {}", branch_,
+                                      zones_folder, (*head)->short_string()));
+    }
+
+    auto summary = loader_.load(*snapshot);
+    if (!summary) {
+        return summary;
+    }
+    zones_.publish(loader_.zone_set());
+    commit_ = **head;
+    return summary;
+}
+
+void Reloader::start()
+{
+    wakeup_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    open_watches();
+    thread_ = std::thread([this] { run(); });
+}
+
+void Reloader::request_reload()
+{
+    reload_requested_ = true;
+    if (wakeup_.valid()) {
+        const std::uint64_t increment = 1;
+        [[maybe_unused]] const auto written = ::write(wakeup_.get(), &increment, sizeof increment);
+    }
+}
+
+void Reloader::stop()
+{
+    stop_requested_ = true;
+    request_reload();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+void Reloader::open_watches()
+{
+    inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
+    if (!inotify_.valid()) {
+        logger_->info("inotify unavailable, polling the branch only interval_ms={} error={}",
+                      options_.poll_interval.count(), log_quote(last_system_error()));
+        return;
+    }
+
+    // The Git folder contains packed-refs, and the folders from refs/ down to the ref's own
+    // folder contain the loose ref, which `git gc` may pack and a later commit write again.
+    const auto git_dir = repository_.git_dir();
+    std::vector<std::filesystem::path> folders{git_dir};
+    std::filesystem::path folder = git_dir;
+    for (const auto& component : std::filesystem::path(branch_).parent_path()) {
+        folder /= component;
+        folders.push_back(folder);
+    }
+    for (const auto& watched : folders) {
+        if (::inotify_add_watch(inotify_.get(), watched.c_str(), ref_events) < 0) {
+            logger_->debug("inotify watch failed path={} error={}", watched.string(),
+                           log_quote(last_system_error()));
+        }
+    }
+}
+
+void Reloader::run()
+{
+    logger_->info("watching branch branch={} interval_ms={} inotify={}", branch_,
+                  options_.poll_interval.count(), inotify_.valid());
+    while (!stop_requested_) {
+        wait_for_change();
+        if (stop_requested_) {
+            break;
+        }
+        check(reload_requested_.exchange(false));
+    }
+}
+
+void Reloader::wait_for_change()
+{
+    std::array<pollfd, 2> fds{};
+    nfds_t count = 0;
+    if (wakeup_.valid()) {
+        fds[count++] = pollfd{wakeup_.get(), POLLIN, 0};
+    }
+    if (inotify_.valid()) {
+        fds[count++] = pollfd{inotify_.get(), POLLIN, 0};
+    }
+
+    const int ready = ::poll(fds.data(), count, static_cast<int>(options_.poll_interval.count()));
+    if (ready < 0 && errno != EINTR) {
+        logger_->warn("waiting for branch changes failed error={}", log_quote(last_system_error()));
+    }
+    for (nfds_t i = 0; i < count; ++i) {
+        if ((fds[i].revents & POLLIN) != 0) {
+            drain(fds[i].fd);
+        }
+    }
+}
+
+void Reloader::check(bool full)
+{
+    auto head = repository_.branch_head(branch_);
+    if (!head) {
+        log_failure(fmt::format("reading branch {} failed: {}", branch_, head.error().message));
+        return;
+    }
+    if (!*head) {
+        log_failure(fmt::format("branch {} not found", branch_));
+        return;
+    }
+    if (!full && commit_ == **head) {
+        return;
+    }
+
+    auto snapshot = repository_.snapshot((*head)->to_string());
+    if (!snapshot) {
+        log_failure(fmt::format("reading commit {} failed: {}", (*head)->short_string(),
+                                snapshot.error().message));
+        return;
+    }
+    auto summary = loader_.load(*snapshot, full);
+    if (!summary) {
+        log_failure(fmt::format("loading commit {} failed: {}", (*head)->short_string(),
+                                summary.error().message));
+        return;
+    }
+
+    zones_.publish(loader_.zone_set());
+    commit_ = **head;
+    last_failure_.clear();
+    logger_->info("zones reloaded commit={} changed={} rejected={} zones={} serial={}",
+                  commit_->short_string(), summary->changed, summary->rejected, summary->zone_count,
+                  format_serials(*summary));
+}
+
+void Reloader::log_failure(std::string message)
+{
+    if (message == last_failure_) {
+        return;
+    }
+    logger_->error("zone reload failed, keeping current zones error={}", log_quote(message));
+    last_failure_ = std::move(message);
+}
+
+} // namespace robur::dns

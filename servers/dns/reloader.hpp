@@ -1,0 +1,81 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "core/error.hpp"
+#include "servers/dns/published.hpp"
+#include "servers/dns/unique_fd.hpp"
+#include "servers/dns/zone_index.hpp"
+#include "servers/dns/zone_set_loader.hpp"
+#include "store/object_id.hpp"
+#include "store/repository.hpp"
+
+namespace robur::dns {
+
+struct ReloaderOptions {
+    std::string branch; // "main" or "refs/heads/main"; empty means the branch HEAD names
+    // How often the branch is read when no inotify event arrives. inotify does not see changes
+    // that other hosts make on a network file system, so polling stays on.
+    std::chrono::milliseconds poll_interval{1000};
+};
+
+// Keeps the published zone set in step with a branch: when the branch moves, it loads the new
+// commit with a ZoneSetLoader (which re-parses only changed zones) and publishes the result. It
+// watches the branch with inotify on the ref files and packed-refs where available, and polls
+// the branch at the poll interval in any case. All loading runs on the reloader's own thread,
+// never on a query thread.
+class Reloader {
+public:
+    Reloader(store::Repository repository, ReloaderOptions options, Published<ZoneSet>& zones);
+    Reloader(const Reloader&) = delete;
+    Reloader& operator=(const Reloader&) = delete;
+    ~Reloader();
+
+    // Loads the branch head and publishes its zone set, on the calling thread; call it once
+    // before start(). Errors: not_found when the branch has no commits or its commit has no
+    // zones/ folder, invalid_argument when HEAD is detached and no branch was given,
+    // git_error when the repository cannot be read.
+    Result<LoadSummary> load();
+
+    // Starts the reload thread.
+    void start();
+
+    // Makes the reload thread re-read every zone of the branch head soon, even when the branch
+    // did not move. Callable from any thread.
+    void request_reload();
+
+    // Stops and joins the reload thread; safe to call more than once.
+    void stop();
+
+    [[nodiscard]] const std::string& branch() const { return branch_; }
+
+private:
+    void run();
+    void open_watches();
+    void wait_for_change();
+    void check(bool full);
+    void log_failure(std::string message);
+
+    store::Repository repository_;
+    ReloaderOptions options_;
+    Published<ZoneSet>& zones_;
+    ZoneSetLoader loader_;
+    std::string branch_;
+    std::optional<store::ObjectId> commit_;
+    std::string last_failure_; // logged once until a load succeeds or the failure changes
+
+    UniqueFd wakeup_;  // eventfd written by request_reload() and stop()
+    UniqueFd inotify_; // invalid when inotify is unavailable
+    std::atomic<bool> reload_requested_{false};
+    std::atomic<bool> stop_requested_{false};
+    std::thread thread_;
+    std::shared_ptr<spdlog::logger> logger_;
+};
+
+} // namespace robur::dns

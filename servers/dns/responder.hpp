@@ -1,0 +1,88 @@
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "servers/dns/message_writer.hpp"
+#include "servers/dns/wire.hpp"
+#include "servers/dns/zone_index.hpp"
+
+namespace robur::dns {
+
+enum class Transport : std::uint8_t { udp, tcp };
+
+// Authoritative answering (RFC 1034 section 4.3.2) for the zones of a ZoneSet. One Responder
+// per worker thread: it owns the scratch space and compression table it reuses, so respond()
+// allocates nothing. A Responder is not thread-safe; the ZoneSet may be shared.
+//
+// ANY queries get one RRset of the name over UDP, the one with the lowest type number
+// (RFC 8482 section 4), and every RRset over TCP. CNAME and DNAME chains are followed inside
+// the zone of the query name for at most max_chain_links steps.
+class Responder {
+public:
+    static constexpr std::size_t max_chain_links = 16;
+
+    // Parses query and writes the response into out (at most 65535 octets are used). Returns the
+    // response length, or 0 when nothing must be sent: the message is itself a response, is
+    // shorter than a header, or out is too small for a header. Opcodes other than QUERY get
+    // NOTIMP; a server that handles NOTIFY or UPDATE routes them with peek_opcode() first.
+    std::size_t respond(const ZoneSet& zones, std::span<const std::uint8_t> query,
+                        Transport transport, std::span<std::uint8_t> out);
+
+    // The rcode of the last response, for logging and statistics.
+    [[nodiscard]] Rcode last_rcode() const { return last_rcode_; }
+
+private:
+    struct Lookup;
+    enum class Step : std::uint8_t { done, follow };
+
+    std::size_t answer_query(const ZoneSet& zones, Transport transport);
+    std::size_t write_error(std::uint16_t id, std::uint16_t request_flags, Rcode rcode);
+    std::size_t finish(const Lookup& lookup);
+    [[nodiscard]] std::size_t response_limit(Transport transport) const;
+    [[nodiscard]] Rcode screen_query() const;
+    [[nodiscard]] const CompiledZone* select_zone(const ZoneSet& zones) const;
+
+    void answer_from_zone(Lookup& lookup);
+    Step look_up_current(Lookup& lookup);
+    Step answer_node(std::uint32_t node_index, Lookup& lookup);
+    Step follow_cname(const CompiledZone::RRset& cname, Lookup& lookup);
+    Step apply_dname(std::uint32_t dname_node, Lookup& lookup);
+    Step redirect(std::uint32_t node_index, Lookup& lookup);
+    void answer_any(const CompiledZone::Node& node, Lookup& lookup);
+    void write_referral(std::uint32_t cut, Lookup& lookup);
+    void write_negative(Lookup& lookup);
+    void add_additional(Lookup& lookup);
+
+    bool add_rrset(Section section, const CompiledZone::RRset& rrset,
+                   std::span<const std::uint8_t> owner, Lookup& lookup);
+    bool add_addresses(std::uint32_t node_index, std::span<const std::uint8_t> owner,
+                       Lookup& lookup);
+    bool set_current_name(std::span<const std::uint8_t> name);
+    [[nodiscard]] std::span<const std::uint8_t> current_suffix(std::size_t label_count) const;
+
+    MessageWriter writer_;
+    Query query_;
+    std::span<std::uint8_t> out_;
+    Rcode last_rcode_ = Rcode::noerror;
+
+    // The name being looked up, as written (for owner names) and lower-cased (for the index).
+    std::array<std::uint8_t, max_name_length> current_name_{};
+    std::array<std::uint8_t, max_name_length> current_lower_{};
+    std::size_t current_length_ = 0;
+    std::array<std::uint8_t, 128> current_labels_{};
+    std::size_t current_label_count_ = 0;
+
+    // Scratch for a name synthesized from a DNAME (RFC 6672 section 2.2).
+    std::array<std::uint8_t, max_name_length> synthesized_{};
+
+    // RRsets written to the answer whose targets add A and AAAA records to the additional
+    // section; more than this many are left without additional records.
+    static constexpr std::size_t max_additional_sources = 8;
+    std::array<const CompiledZone::RRset*, max_additional_sources> additional_sources_{};
+    std::size_t additional_source_count_ = 0;
+};
+
+} // namespace robur::dns

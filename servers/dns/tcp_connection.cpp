@@ -1,0 +1,175 @@
+#include "servers/dns/tcp_connection.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include "core/log.hpp"
+#include "servers/dns/listen_address.hpp"
+#include "servers/dns/log_quote.hpp"
+
+namespace robur::dns {
+
+namespace {
+
+// Responses gathered from pipelined queries before they are written, so that a client sending
+// many queries without reading cannot make the server buffer without bound.
+constexpr std::size_t max_pending_output = 65536;
+
+std::string describe_peer(const asio::ip::tcp::socket& socket)
+{
+    boost::system::error_code error;
+    const auto peer = socket.remote_endpoint(error);
+    if (error) {
+        return "unknown";
+    }
+    return ListenAddress{peer.address(), peer.port()}.to_string();
+}
+
+} // namespace
+
+TcpConnection::TcpConnection(asio::ip::tcp::socket socket, QueryHandler& handler,
+                             std::span<std::uint8_t> scratch, Clock::duration timeout,
+                             LogThrottle& failure_log)
+    : socket_(std::move(socket)), timer_(socket_.get_executor()), handler_(handler),
+      scratch_(scratch), timeout_(timeout), deadline_(Clock::now() + timeout),
+      last_activity_(Clock::now()), input_(initial_input_size), client_(describe_peer(socket_)),
+      logger_(log::get("dns")), failure_log_(failure_log)
+{
+    // Responses are written whole, so Nagle's algorithm would only delay pipelined answers.
+    boost::system::error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+}
+
+void TcpConnection::close()
+{
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+    timer_.cancel();
+}
+
+void TcpConnection::set_deadline()
+{
+    last_activity_ = Clock::now();
+    deadline_ = last_activity_ + timeout_;
+}
+
+asio::awaitable<void> TcpConnection::run()
+{
+    asio::co_spawn(socket_.get_executor(), watch_deadline(shared_from_this()), asio::detached);
+    try {
+        co_await serve();
+    } catch (const std::exception& exception) {
+        if (failure_log_.allow()) {
+            logger_->error("tcp connection failed client={} error={} suppressed={}", client_,
+                           log_quote(exception.what()), failure_log_.take_suppressed());
+        }
+    }
+    close();
+}
+
+// self keeps the connection alive for as long as the watchdog runs.
+asio::awaitable<void>
+TcpConnection::watch_deadline([[maybe_unused]] std::shared_ptr<TcpConnection> self)
+{
+    boost::system::error_code error;
+    while (socket_.is_open()) {
+        timer_.expires_at(deadline_);
+        co_await timer_.async_wait(asio::redirect_error(asio::use_awaitable, error));
+
+        // The deadline moves forward with every operation, so the timer may wake up early.
+        // Only a deadline that has really passed closes the connection.
+        if (socket_.is_open() && Clock::now() >= deadline_) {
+            logger_->debug("tcp connection timed out client={} idle={}", client_, idle_);
+            close();
+        }
+    }
+}
+
+asio::awaitable<void> TcpConnection::serve()
+{
+    boost::system::error_code error;
+    for (;;) {
+        answer_complete_queries();
+        if (!output_.empty()) {
+            idle_ = false;
+            set_deadline();
+            co_await asio::async_write(socket_, asio::buffer(output_),
+                                       asio::redirect_error(asio::use_awaitable, error));
+            if (error) {
+                logger_->debug("tcp write failed client={} error={}", client_,
+                               log_quote(error.message()));
+                co_return;
+            }
+            output_.clear();
+            // More complete queries may be buffered behind the ones just answered.
+            continue;
+        }
+
+        make_room_for_next_message();
+        idle_ = input_begin_ == input_end_;
+        // A message in progress keeps the deadline set when its first octets arrived, so a
+        // client cannot hold the connection by sending one octet at a time.
+        if (idle_) {
+            set_deadline();
+        }
+        const auto length = co_await socket_.async_read_some(
+            asio::buffer(input_.data() + input_end_, input_.size() - input_end_),
+            asio::redirect_error(asio::use_awaitable, error));
+        if (error) {
+            if (error != asio::error::eof && error != asio::error::operation_aborted) {
+                logger_->debug("tcp read failed client={} error={}", client_,
+                               log_quote(error.message()));
+            }
+            co_return;
+        }
+        input_end_ += length;
+        if (idle_) {
+            set_deadline();
+        }
+    }
+}
+
+void TcpConnection::answer_complete_queries()
+{
+    while (input_end_ - input_begin_ >= length_size && output_.size() < max_pending_output) {
+        const std::size_t length =
+            std::size_t{input_[input_begin_]} << 8 | std::size_t{input_[input_begin_ + 1]};
+        if (input_end_ - input_begin_ < length_size + length) {
+            return;
+        }
+
+        const std::span query(input_.data() + input_begin_ + length_size, length);
+        const auto response_length = handler_.handle(query, QueryTransport::tcp, scratch_);
+        input_begin_ += length_size + length;
+        if (response_length == 0) {
+            continue;
+        }
+
+        output_.push_back(static_cast<std::uint8_t>(response_length >> 8));
+        output_.push_back(static_cast<std::uint8_t>(response_length & 0xff));
+        output_.insert(output_.end(), scratch_.begin(),
+                       scratch_.begin() + static_cast<std::ptrdiff_t>(response_length));
+    }
+}
+
+void TcpConnection::make_room_for_next_message()
+{
+    // Moves the start of the message in progress to the front of the buffer.
+    if (input_begin_ > 0) {
+        std::copy(input_.begin() + static_cast<std::ptrdiff_t>(input_begin_),
+                  input_.begin() + static_cast<std::ptrdiff_t>(input_end_), input_.begin());
+        input_end_ -= input_begin_;
+        input_begin_ = 0;
+    }
+
+    // Grows the buffer to hold the whole message once its length is known (at most 65537).
+    if (input_end_ >= length_size) {
+        const std::size_t needed =
+            length_size + (std::size_t{input_[0]} << 8 | std::size_t{input_[1]});
+        if (needed > input_.size()) {
+            input_.resize(needed);
+        }
+    }
+}
+
+} // namespace robur::dns
