@@ -5,6 +5,7 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 
+#include "formats/zone/loc.hpp"
 #include "formats/zone/rdata_ldns.hpp"
 #include "formats/zone/record.hpp"
 #include "formats/zone/svcb.hpp"
@@ -18,6 +19,7 @@ using Octets = std::vector<std::uint8_t>;
 
 constexpr std::uint16_t spf_type = 99;
 constexpr std::uint16_t ipseckey_type = 45;
+constexpr std::uint16_t loc_type = 29;
 constexpr std::size_t max_rdata_length = 65535;
 
 bool is_txt_like(std::uint16_t type)
@@ -295,6 +297,9 @@ Result<std::vector<std::uint8_t>> rdata_from_text(std::uint16_t type, std::span<
     }
     if (type == ipseckey_type) {
         return ipseckey_from_text(tokens, origin);
+    }
+    if (type == loc_type) {
+        return loc_from_text(tokens);
     }
     if (ldns_rdata::has_format(type)) {
         return ldns_rdata::from_text(type, tokens, origin);

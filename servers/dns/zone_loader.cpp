@@ -461,7 +461,10 @@ Result<std::optional<LoadedZone>> load_zone_from_folder(const fs::path& root,
 Result<LoadedZone> load_zone_file(const fs::path& file, const zone::Name& origin)
 {
     const fs::path folder = file.parent_path();
-    const std::string prefix = folder.empty() ? std::string() : folder.generic_string() + "/";
+    std::string prefix = folder.generic_string();
+    if (!prefix.empty() && prefix.back() != '/') {
+        prefix += '/';
+    }
     const FileSource source =
         disk_source(folder.empty() ? fs::path(".") : folder, prefix,
                     fmt::format("the folder {}", folder.empty() ? "." : folder.string()));
