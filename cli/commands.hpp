@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "core/error.hpp"
+#include "store/repository.hpp"
 
 namespace robur::cli {
 
@@ -25,6 +26,9 @@ int exit_code_for(const Error& error);
 
 // Prints "robur: <error>" on stderr and returns its exit code.
 int report(const Error& error);
+
+// Opens --repo DIR, or finds the repository from the current folder as git does.
+[[nodiscard]] Result<store::Repository> open_repository(const Context& context);
 
 // Each command group adds its subcommands to the application; callbacks store their
 // exit code in the context.

@@ -1,4 +1,6 @@
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -14,6 +16,20 @@ int exit_code_for(const Error& error)
     default:
         return exit_failure;
     }
+}
+
+Result<store::Repository> open_repository(const Context& context)
+{
+    if (!context.repo.empty()) {
+        return store::Repository::open(context.repo);
+    }
+    std::error_code error;
+    const auto current = std::filesystem::current_path(error);
+    if (error) {
+        return make_error(Errc::io_error,
+                          fmt::format("cannot read the current folder: {}", error.message()));
+    }
+    return store::Repository::discover(current);
 }
 
 int report(const Error& error)

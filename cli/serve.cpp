@@ -36,14 +36,6 @@ struct ServeDnsOptions {
     unsigned tcp_idle_timeout_s = 0; // 0: robur.conf dns.tcp-idle-timeout, else the default
 };
 
-Result<store::Repository> open_repository(const Context& context)
-{
-    if (!context.repo.empty()) {
-        return store::Repository::open(context.repo);
-    }
-    return store::Repository::discover(std::filesystem::current_path());
-}
-
 // Reads robur.conf from the commit being served. A commit without one has no settings.
 Result<std::optional<store::Config>> load_config(const store::Repository& repository,
                                                  const std::string& ref)

@@ -10,20 +10,6 @@ namespace robur::cli {
 
 namespace fs = std::filesystem;
 
-Result<store::Repository> open_repository(const Context& context)
-{
-    if (!context.repo.empty()) {
-        return store::Repository::open(context.repo);
-    }
-    std::error_code error;
-    const fs::path current = fs::current_path(error);
-    if (error) {
-        return make_error(Errc::io_error,
-                          fmt::format("cannot read the current folder: {}", error.message()));
-    }
-    return store::Repository::discover(current);
-}
-
 Result<zone::Name> parse_zone_name(std::string_view text)
 {
     if (text.empty()) {

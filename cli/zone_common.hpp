@@ -23,8 +23,6 @@ void add_zone_import_command(CLI::App& zone, Context& context);
 void add_zone_read_commands(CLI::App& zone, Context& context);
 void add_zone_diff_command(CLI::App& zone, Context& context);
 
-// Opens --repo DIR, or finds the repository from the current folder as git does.
-[[nodiscard]] Result<store::Repository> open_repository(const Context& context);
 
 // Parses a zone name given on the command line, with or without the trailing dot.
 // Errors: invalid_argument naming the value.

@@ -12,69 +12,20 @@
 #include "formats/zone/parser.hpp"
 #include "formats/zone/record.hpp"
 #include "formats/zone/writer.hpp"
+#include "tests/unit/zone/corpus_support.hpp"
 
 namespace robur::zone {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path corpus_dns()
-{
-    return fs::path(ROBUR_CORPUS_DIR) / "dns";
-}
-
-std::string read_file(const fs::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// Origins from dns/origins.txt, keyed by the path relative to dns/.
-std::map<std::string, std::string> read_origins()
-{
-    std::map<std::string, std::string> origins;
-    std::istringstream lines(read_file(corpus_dns() / "origins.txt"));
-    std::string line;
-    while (std::getline(lines, line)) {
-        if (line.empty() || line.front() == '#') {
-            continue;
-        }
-        std::istringstream fields(line);
-        std::string path;
-        std::string origin;
-        fields >> path >> origin;
-        origins[path] = origin;
-    }
-    return origins;
-}
-
-// Resolves $INCLUDE relative to the including file's folder and rejects paths that leave
-// the corpus dns folder.
-Result<IncludedFile> resolve_include(std::string_view including_path, std::string_view target)
-{
-    const fs::path root = fs::weakly_canonical(corpus_dns());
-    const fs::path resolved =
-        fs::weakly_canonical(fs::path(including_path).parent_path() / fs::path(target));
-    const auto relative = resolved.lexically_relative(root);
-    if (relative.empty() || *relative.begin() == "..") {
-        return make_error(Errc::invalid_argument,
-                          "path leaves the corpus folder: " + resolved.string());
-    }
-    if (!fs::is_regular_file(resolved)) {
-        return make_error(Errc::not_found, "file not found: " + resolved.string());
-    }
-    return IncludedFile{resolved.string(), read_file(resolved)};
-}
+using corpus::dns_folder;
+using corpus::read_file;
+using corpus::read_origins;
+using corpus::resolve_include;
 
 ParseResult parse_corpus_file(const std::string& relative_path, const std::string& origin)
 {
-    ParseOptions options;
-    options.origin = Name::parse(origin).value();
-    options.include = resolve_include;
-    const fs::path path = corpus_dns() / relative_path;
-    return parse_zone(read_file(path), path.string(), options);
+    return corpus::parse_file(relative_path, origin);
 }
 
 std::string describe(const std::vector<Diagnostic>& diagnostics)
@@ -90,8 +41,8 @@ class CorpusParse : public ::testing::Test {
 protected:
     void SetUp() override
     {
-        if (!fs::is_directory(corpus_dns())) {
-            GTEST_SKIP() << "corpus not found at " << corpus_dns().string() << ", skipping";
+        if (!fs::is_directory(dns_folder())) {
+            GTEST_SKIP() << "corpus not found at " << dns_folder().string() << ", skipping";
         }
     }
 };
@@ -139,7 +90,7 @@ TEST_F(CorpusParse, EveryOkFileRoundTripsThroughTheWriter)
 
 TEST_F(CorpusParse, IncludeResolverStaysInsideCorpus)
 {
-    const std::string including = (corpus_dns() / "ok" / "example.zone").string();
+    const std::string including = (dns_folder() / "ok" / "example.zone").string();
     EXPECT_FALSE(resolve_include(including, "../../../../../../etc/hostname"));
     EXPECT_FALSE(resolve_include(including, "/etc/hostname"));
     EXPECT_FALSE(resolve_include(including, "missing.inc"));

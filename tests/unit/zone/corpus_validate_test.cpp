@@ -14,68 +14,22 @@
 
 #include "formats/zone/parser.hpp"
 #include "formats/zone/validate.hpp"
+#include "tests/unit/zone/corpus_support.hpp"
 
 namespace robur::zone {
 namespace {
 
 namespace fs = std::filesystem;
-
-fs::path corpus_dns()
-{
-    return fs::path(ROBUR_CORPUS_DIR) / "dns";
-}
-
-bool corpus_present()
-{
-    return fs::is_regular_file(corpus_dns() / "origins.txt");
-}
-
-std::string read_file(const fs::path& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// Origins from dns/origins.txt, keyed by the path relative to dns/.
-std::map<std::string, std::string> read_origins()
-{
-    std::map<std::string, std::string> origins;
-    std::istringstream lines(read_file(corpus_dns() / "origins.txt"));
-    std::string line;
-    while (std::getline(lines, line)) {
-        if (line.empty() || line.front() == '#') {
-            continue;
-        }
-        std::istringstream fields(line);
-        std::string path;
-        std::string origin;
-        fields >> path >> origin;
-        origins[path] = origin;
-    }
-    return origins;
-}
-
-// Reads $INCLUDE targets relative to the including file's folder, as robur's loader does.
-Result<IncludedFile> resolve_include(std::string_view including_path, std::string_view target)
-{
-    const fs::path resolved = (fs::path(including_path).parent_path() / target).lexically_normal();
-    if (!fs::is_regular_file(resolved)) {
-        return make_error(Errc::not_found, "file " + resolved.string() + " not found");
-    }
-    return IncludedFile{resolved.string(), read_file(resolved)};
-}
+using corpus::dns_folder;
+using corpus::read_file;
+using corpus::read_origins;
+using corpus::resolve_include;
 
 // Parses and validates one corpus file; parse diagnostics come first.
 std::vector<Diagnostic> check_corpus_file(const std::string& relative_path,
                                           const std::string& origin)
 {
-    ParseOptions options;
-    options.origin = Name::parse(origin).value();
-    options.include = resolve_include;
-    const fs::path path = corpus_dns() / relative_path;
-    auto result = parse_zone(read_file(path), path.string(), options);
+    auto result = corpus::parse_file(relative_path, origin);
     auto diagnostics = result.diagnostics;
     const auto findings = validate_zone(result.zone);
     diagnostics.insert(diagnostics.end(), findings.begin(), findings.end());
@@ -113,8 +67,8 @@ bool has_error(const std::vector<Diagnostic>& diagnostics, std::uint32_t line,
 
 TEST(CorpusValidate, OkFilesHaveNoErrors)
 {
-    if (!corpus_present()) {
-        GTEST_SKIP() << "corpus not found at " << corpus_dns().string() << ", skipping";
+    if (!corpus::present()) {
+        GTEST_SKIP() << "corpus not found at " << dns_folder().string() << ", skipping";
     }
     std::size_t checked = 0;
     for (const auto& [path, origin] : read_origins()) {
@@ -163,8 +117,8 @@ const std::vector<BadFile>& bad_files()
 
 TEST(CorpusValidate, BadFilesAreRejectedAtTheFault)
 {
-    if (!corpus_present()) {
-        GTEST_SKIP() << "corpus not found at " << corpus_dns().string() << ", skipping";
+    if (!corpus::present()) {
+        GTEST_SKIP() << "corpus not found at " << dns_folder().string() << ", skipping";
     }
     const auto origins = read_origins();
     for (const auto& bad : bad_files()) {
@@ -178,10 +132,10 @@ TEST(CorpusValidate, BadFilesAreRejectedAtTheFault)
 
 TEST(CorpusValidate, EveryBadFileHasAnExpectation)
 {
-    if (!corpus_present()) {
-        GTEST_SKIP() << "corpus not found at " << corpus_dns().string() << ", skipping";
+    if (!corpus::present()) {
+        GTEST_SKIP() << "corpus not found at " << dns_folder().string() << ", skipping";
     }
-    for (const auto& entry : fs::directory_iterator(corpus_dns() / "bad")) {
+    for (const auto& entry : fs::directory_iterator(dns_folder() / "bad")) {
         const std::string path = "bad/" + entry.path().filename().string();
         const bool listed = std::any_of(bad_files().begin(), bad_files().end(),
                                         [&](const BadFile& bad) { return bad.path == path; });
@@ -191,8 +145,8 @@ TEST(CorpusValidate, EveryBadFileHasAnExpectation)
 
 TEST(CorpusValidate, RrsetTtlMismatchWarnsAtTheLine)
 {
-    if (!corpus_present()) {
-        GTEST_SKIP() << "corpus not found at " << corpus_dns().string() << ", skipping";
+    if (!corpus::present()) {
+        GTEST_SKIP() << "corpus not found at " << dns_folder().string() << ", skipping";
     }
     const auto diagnostics = check_corpus_file("faults/rrset-ttl-mismatch.zone", "example.com.");
     EXPECT_FALSE(has_errors(diagnostics)) << describe(diagnostics);
@@ -208,20 +162,20 @@ TEST(CorpusValidate, RrsetTtlMismatchWarnsAtTheLine)
 
 TEST(CorpusValidate, IncludedRecordsAreKept)
 {
-    if (!corpus_present()) {
-        GTEST_SKIP() << "corpus not found at " << corpus_dns().string() << ", skipping";
+    if (!corpus::present()) {
+        GTEST_SKIP() << "corpus not found at " << dns_folder().string() << ", skipping";
     }
     ParseOptions options;
     options.origin = Name::parse("example.com.").value();
     options.include = resolve_include;
-    const fs::path path = corpus_dns() / "faults/include-records-kept/example.com.zone";
+    const fs::path path = dns_folder() / "faults/include-records-kept/example.com.zone";
     const auto result = parse_zone(read_file(path), path.string(), options);
     ASSERT_TRUE(result.ok()) << describe(result.diagnostics);
     const auto diagnostics = validate_zone(result.zone);
     EXPECT_TRUE(diagnostics.empty()) << describe(diagnostics);
 
     const std::string included =
-        (corpus_dns() / "faults/include-records-kept/hosts.inc").lexically_normal().string();
+        (dns_folder() / "faults/include-records-kept/hosts.inc").lexically_normal().string();
     for (const auto& [owner, line] :
          {std::pair("www.example.com.", 1U), {"mail.example.com.", 2U}}) {
         const auto record =
