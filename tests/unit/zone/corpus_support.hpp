@@ -58,10 +58,12 @@ inline std::map<std::string, std::string> read_origins()
 inline Result<IncludedFile> resolve_include(std::string_view including_path,
                                             std::string_view target)
 {
-    const fs::path root = fs::weakly_canonical(dns_folder());
+    // The containment check follows symbolic links, while the returned path keeps the
+    // spelling the caller used for the corpus folder.
     const fs::path resolved =
-        fs::weakly_canonical(fs::path(including_path).parent_path() / fs::path(target));
-    const auto relative = resolved.lexically_relative(root);
+        (fs::path(including_path).parent_path() / fs::path(target)).lexically_normal();
+    const auto relative =
+        fs::weakly_canonical(resolved).lexically_relative(fs::weakly_canonical(dns_folder()));
     if (relative.empty() || *relative.begin() == "..") {
         return make_error(Errc::invalid_argument,
                           "path leaves the corpus folder: " + resolved.string());
