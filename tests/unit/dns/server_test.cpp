@@ -2,20 +2,28 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 
 #include "servers/dns/listen_address.hpp"
 #include "servers/dns/log_throttle.hpp"
 #include "servers/dns/published.hpp"
 #include "servers/dns/server.hpp"
+#include "servers/dns/udp_listener.hpp"
+#include "servers/dns/unique_fd.hpp"
 
 namespace robur::dns {
 namespace {
@@ -24,12 +32,44 @@ using asio::ip::tcp;
 using asio::ip::udp;
 using Bytes = std::vector<std::uint8_t>;
 
+// Holds every call of handle() while closed, so that the datagrams a test sends meanwhile wait
+// in the socket's receive queue and reach the listener together.
+class Gate {
+public:
+    void close()
+    {
+        const std::lock_guard lock(mutex_);
+        open_ = false;
+    }
+
+    void open()
+    {
+        {
+            const std::lock_guard lock(mutex_);
+            open_ = true;
+        }
+        opened_.notify_all();
+    }
+
+    void pass()
+    {
+        std::unique_lock lock(mutex_);
+        opened_.wait(lock, [this] { return open_; });
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable opened_;
+    bool open_ = true;
+};
+
 // Echoes each query back as its response, except: an empty query gets no response, and a query
-// whose first octet is 0xff makes the handler throw. Counts calls of handle() and refresh().
+// whose first octet is 0xff makes the handler throw. Counts calls of handle() and refresh(),
+// and waits at the gate after counting a call.
 class EchoHandler final : public QueryHandler {
 public:
-    EchoHandler(std::atomic<int>& calls, std::atomic<int>& refreshes)
-        : calls_(calls), refreshes_(refreshes)
+    EchoHandler(std::atomic<int>& calls, std::atomic<int>& refreshes, Gate& gate)
+        : calls_(calls), refreshes_(refreshes), gate_(gate)
     {
     }
 
@@ -37,6 +77,7 @@ public:
                        std::span<std::uint8_t> out) override
     {
         ++calls_;
+        gate_.pass();
         if (!query.empty() && query[0] == 0xff) {
             throw std::runtime_error("handler failure");
         }
@@ -49,6 +90,7 @@ public:
 private:
     std::atomic<int>& calls_;
     std::atomic<int>& refreshes_;
+    Gate& gate_;
 };
 
 class ServerTest : public ::testing::Test {
@@ -56,7 +98,7 @@ protected:
     void start(const ServerOptions& options)
     {
         auto server = Server::start(
-            options, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_); });
+            options, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_, gate_); });
         ASSERT_TRUE(server) << server.error().to_string();
         server_ = std::move(*server);
         port_ = server_->listen_addresses().front().port;
@@ -131,7 +173,42 @@ protected:
         return error == asio::error::eof || error == asio::error::connection_reset;
     }
 
+    // A test that fails while the gate is closed must not leave stop() waiting for a worker.
+    void TearDown() override
+    {
+        gate_.open();
+        server_.reset();
+    }
+
+    // Waits until handle() has been called at least count times, for at most 3 seconds.
+    bool wait_for_calls(int count)
+    {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+        while (calls_ < count) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                return false;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+        return true;
+    }
+
+    // Receives one datagram, or returns nullopt after 3 seconds without one.
+    static std::optional<Bytes> receive(udp::socket& socket)
+    {
+        if (!wait_readable(socket)) {
+            return std::nullopt;
+        }
+        Bytes datagram(64);
+        udp::endpoint sender;
+        datagram.resize(socket.receive_from(asio::buffer(datagram), sender));
+        return datagram;
+    }
+
+    udp::endpoint udp_server() const { return {asio::ip::make_address("127.0.0.1"), port_}; }
+
     asio::io_context client_io_;
+    Gate gate_;
     std::atomic<int> calls_{0};
     std::atomic<int> refreshes_{0};
     std::unique_ptr<Server> server_;
@@ -283,6 +360,126 @@ TEST_F(ServerTest, EmptyResponseSendsNothing)
     EXPECT_EQ(response, Bytes{6});
     EXPECT_FALSE(wait_readable(client, std::chrono::milliseconds(200)));
     EXPECT_EQ(calls_, 2);
+}
+
+TEST_F(ServerTest, AnswersOverUdpIpv6)
+{
+    ServerOptions options = loopback(1);
+    options.listen.front().address = asio::ip::make_address("::1");
+    auto server = Server::start(
+        options, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_, gate_); });
+    if (!server) {
+        GTEST_SKIP() << "cannot listen on [::1], skipping: " << server.error().to_string();
+    }
+    server_ = std::move(*server);
+
+    udp::socket client(client_io_, udp::v6());
+    const Bytes query{6, 6, 6};
+    client.send_to(asio::buffer(query),
+                   {asio::ip::make_address("::1"), server_->listen_addresses().front().port});
+    EXPECT_EQ(receive(client), query);
+}
+
+// Queries that wait in the socket queue exceed several receive batches and one turn of the
+// worker. Every one is answered, although no further datagram arrives to signal readiness, and
+// each response goes to the client that sent its query.
+TEST_F(ServerTest, AnswersQueuedDatagramsOfManyClients)
+{
+    constexpr int clients = 4;
+    constexpr int queries_per_client = 40;
+    static_assert(std::size_t{clients * queries_per_client} >
+                  UdpListener::max_batch * UdpListener::max_batches_per_turn);
+    gate_.close();
+    start(loopback(1));
+
+    std::vector<udp::socket> sockets;
+    for (int i = 0; i < clients; ++i) {
+        sockets.emplace_back(client_io_, udp::v4());
+        sockets.back().set_option(asio::socket_base::receive_buffer_size(1 << 20));
+    }
+    sockets[0].send_to(asio::buffer(Bytes{0xaa}), udp_server());
+    ASSERT_TRUE(wait_for_calls(1)) << "the worker did not receive the first query";
+
+    for (std::uint8_t sequence = 0; sequence < queries_per_client; ++sequence) {
+        for (int i = 0; i < clients; ++i) {
+            sockets[static_cast<std::size_t>(i)].send_to(
+                asio::buffer(Bytes{static_cast<std::uint8_t>(i), sequence}), udp_server());
+        }
+    }
+    gate_.open();
+
+    EXPECT_EQ(receive(sockets[0]), Bytes{0xaa});
+    for (int i = 0; i < clients; ++i) {
+        for (std::uint8_t sequence = 0; sequence < queries_per_client; ++sequence) {
+            const auto response = receive(sockets[static_cast<std::size_t>(i)]);
+            ASSERT_TRUE(response) << "client " << i << " got no response " << int{sequence};
+            EXPECT_EQ(*response, (Bytes{static_cast<std::uint8_t>(i), sequence}));
+        }
+    }
+    EXPECT_EQ(calls_, 1 + clients * queries_per_client);
+}
+
+TEST_F(ServerTest, HandlerFailureSkipsOnlyItsDatagram)
+{
+    gate_.close();
+    start(loopback(1));
+    udp::socket client(client_io_, udp::v4());
+    client.send_to(asio::buffer(Bytes{1}), udp_server());
+    ASSERT_TRUE(wait_for_calls(1));
+
+    // These arrive in one receive batch: a failing query and an empty response in between.
+    for (const auto& query : {Bytes{2}, Bytes{0xff}, Bytes{}, Bytes{3}}) {
+        client.send_to(asio::buffer(query), udp_server());
+    }
+    gate_.open();
+
+    EXPECT_EQ(receive(client), Bytes{1});
+    EXPECT_EQ(receive(client), Bytes{2});
+    EXPECT_EQ(receive(client), Bytes{3});
+    EXPECT_FALSE(wait_readable(client, std::chrono::milliseconds(200)));
+    EXPECT_EQ(calls_, 5);
+}
+
+// Linux rejects a send to UDP port 0 with EINVAL. A query from port 0, sent through a raw
+// socket, thus makes one response in the middle of a sendmmsg(2) batch fail.
+TEST_F(ServerTest, SendsRestOfBatchAfterFailedResponse)
+{
+    const int raw = ::socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
+    if (raw < 0) {
+        GTEST_SKIP() << "raw sockets need CAP_NET_RAW, skipping";
+    }
+    const UniqueFd raw_socket(raw);
+    gate_.close();
+    start(loopback(1));
+    udp::socket client(client_io_, udp::v4());
+    client.send_to(asio::buffer(Bytes{1}), udp_server());
+    ASSERT_TRUE(wait_for_calls(1));
+
+    client.send_to(asio::buffer(Bytes{2}), udp_server());
+    // UDP header: source port 0, destination port, length, checksum 0 (none, RFC 768).
+    const std::array<std::uint8_t, 9> from_port_zero{0,
+                                                     0,
+                                                     static_cast<std::uint8_t>(port_ >> 8),
+                                                     static_cast<std::uint8_t>(port_ & 0xff),
+                                                     0,
+                                                     9,
+                                                     0,
+                                                     0,
+                                                     7};
+    sockaddr_in loopback_address{};
+    loopback_address.sin_family = AF_INET;
+    loopback_address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::sendto(raw, from_port_zero.data(), from_port_zero.size(), 0,
+                       reinterpret_cast<const sockaddr*>(&loopback_address),
+                       sizeof(loopback_address)),
+              static_cast<ssize_t>(from_port_zero.size()));
+    client.send_to(asio::buffer(Bytes{3}), udp_server());
+    gate_.open();
+
+    EXPECT_EQ(receive(client), Bytes{1});
+    EXPECT_EQ(receive(client), Bytes{2});
+    EXPECT_EQ(receive(client), Bytes{3});
+    EXPECT_EQ(calls_, 4) << "the query from port 0 reached the handler too";
 }
 
 TEST_F(ServerTest, PortZeroGivesEveryWorkerTheSamePort)
@@ -442,8 +639,8 @@ TEST_F(ServerTest, ReportsAddressInUse)
     start(loopback(1));
     ServerOptions second = loopback(1);
     second.listen.front().port = port_;
-    const auto result =
-        Server::start(second, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_); });
+    const auto result = Server::start(
+        second, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_, gate_); });
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, Errc::io_error);
     EXPECT_NE(result.error().message.find(fmt::format("127.0.0.1:{}", port_)), std::string::npos)
@@ -456,15 +653,15 @@ TEST_F(ServerTest, ReportsAddressThatIsNotLocal)
     options.listen.push_back({asio::ip::make_address("192.0.2.1"), 0});
     options.threads = 1;
     const auto result = Server::start(
-        options, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_); });
+        options, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_, gate_); });
     ASSERT_FALSE(result);
     EXPECT_NE(result.error().message.find("192.0.2.1"), std::string::npos);
 }
 
 TEST_F(ServerTest, RejectsEmptyListenList)
 {
-    const auto result =
-        Server::start({}, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_); });
+    const auto result = Server::start(
+        {}, [this] { return std::make_unique<EchoHandler>(calls_, refreshes_, gate_); });
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().code, Errc::invalid_argument);
 }
