@@ -35,5 +35,6 @@ int report(const Error& error);
 void add_init_command(CLI::App& app, Context& context);
 void add_zone_commands(CLI::App& app, Context& context);
 void add_serve_commands(CLI::App& app, Context& context);
+void add_key_commands(CLI::App& app, Context& context);
 
 } // namespace robur::cli

@@ -29,6 +29,7 @@ int main(int argc, char** argv)
     add_init_command(app, context);
     add_zone_commands(app, context);
     add_serve_commands(app, context);
+    add_key_commands(app, context);
 
     // Commands print their results themselves; logs stay quiet unless -v asks for them.
     app.parse_complete_callback([&context] {

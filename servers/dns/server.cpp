@@ -4,6 +4,7 @@
 #include <exception>
 #include <list>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -54,6 +55,31 @@ Result<void> check_address_free(asio::io_context& io, const ListenAddress& addre
                                                       address.to_string(), error.message()));
     }
     return {};
+}
+
+// Tries to find a port that is free for both UDP and TCP when the kernel chooses it.
+constexpr int max_port_attempts = 16;
+
+// Binds a UDP socket to address, and a TCP acceptor to the same address and the UDP socket's
+// port, which the kernel chose when address.port is 0.
+Result<std::pair<asio::ip::udp::socket, asio::ip::tcp::acceptor>>
+bind_socket_pair(asio::io_context& io, const ListenAddress& address)
+{
+    auto udp = bind_udp_socket(io, {address.address, address.port});
+    if (!udp) {
+        return tl::unexpected(udp.error());
+    }
+    boost::system::error_code error;
+    const auto port = udp->local_endpoint(error).port();
+    if (error) {
+        return make_error(Errc::io_error, fmt::format("cannot read the port of UDP socket {}: {}",
+                                                      address.to_string(), error.message()));
+    }
+    auto tcp = bind_tcp_acceptor(io, {address.address, port});
+    if (!tcp) {
+        return tl::unexpected(tcp.error());
+    }
+    return std::make_pair(std::move(*udp), std::move(*tcp));
 }
 
 // Calls the handler's refresh() every second until the timer is cancelled.
@@ -142,26 +168,29 @@ Result<void> Server::bind(const ServerOptions& options)
 
 Result<void> Server::bind_address(ListenAddress address)
 {
-    if (address.port != 0) {
+    const bool any_port = address.port == 0;
+    if (!any_port) {
         if (auto free = check_address_free(workers_.front()->io, address); !free) {
             return free;
         }
     }
 
-    for (auto& worker : workers_) {
-        auto udp = bind_udp_socket(worker->io, {address.address, address.port});
-        if (!udp) {
-            return tl::unexpected(udp.error());
-        }
-        // The first socket bound to port 0 fixes the port that every other socket then shares.
-        address.port = udp->local_endpoint().port();
+    for (std::size_t index = 0; index < workers_.size(); ++index) {
+        Worker& worker = *workers_[index];
+        auto sockets = bind_socket_pair(worker.io, address);
 
-        auto tcp = bind_tcp_acceptor(worker->io, {address.address, address.port});
-        if (!tcp) {
-            return tl::unexpected(tcp.error());
+        // The kernel picks a UDP port that may be taken for TCP, so the first worker tries
+        // other ports; the remaining workers share the port that worked.
+        for (int attempt = 1; !sockets && any_port && index == 0 && attempt < max_port_attempts;
+             ++attempt) {
+            sockets = bind_socket_pair(worker.io, address);
         }
-        worker->udp.emplace_back(std::move(*udp), *worker->handler);
-        worker->tcp->add(std::move(*tcp));
+        if (!sockets) {
+            return tl::unexpected(sockets.error());
+        }
+        address.port = sockets->first.local_endpoint().port();
+        worker.udp.emplace_back(std::move(sockets->first), *worker.handler);
+        worker.tcp->add(std::move(sockets->second));
     }
     bound_.push_back(address);
     return {};
