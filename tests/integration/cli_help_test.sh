@@ -17,6 +17,7 @@ commands=(
     "init"
     "zone" "zone validate" "zone import" "zone list" "zone show" "zone export" "zone diff"
     "serve" "serve dns"
+    "key" "key tsig" "key tsig new"
 )
 for command in "${commands[@]}"; do
     # shellcheck disable=SC2086 # the command words are split on purpose
@@ -51,7 +52,7 @@ for page in "$ROBUR_SOURCE_DIR"/man/*.1; do
     fi
 done
 
-for page in robur robur-zone robur-serve; do
+for page in robur robur-zone robur-serve robur-key; do
     [ -f "$ROBUR_SOURCE_DIR/man/$page.1" ] || fail "man page $page.1 is missing"
 done
 
