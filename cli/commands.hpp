@@ -36,5 +36,6 @@ void add_init_command(CLI::App& app, Context& context);
 void add_zone_commands(CLI::App& app, Context& context);
 void add_serve_commands(CLI::App& app, Context& context);
 void add_key_commands(CLI::App& app, Context& context);
+void add_hooks_commands(CLI::App& app, Context& context);
 
 } // namespace robur::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv)
     add_zone_commands(app, context);
     add_serve_commands(app, context);
     add_key_commands(app, context);
+    add_hooks_commands(app, context);
 
     // Commands print their results themselves; logs stay quiet unless -v asks for them.
     app.parse_complete_callback([&context] {

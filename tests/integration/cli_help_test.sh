@@ -18,6 +18,7 @@ commands=(
     "zone" "zone validate" "zone import" "zone list" "zone show" "zone export" "zone diff"
     "serve" "serve dns"
     "key" "key tsig" "key tsig new"
+    "hooks" "hooks install"
 )
 for command in "${commands[@]}"; do
     # shellcheck disable=SC2086 # the command words are split on purpose
