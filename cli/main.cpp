@@ -32,7 +32,7 @@ int main(int argc, char** argv)
     add_key_commands(app, context);
     add_hooks_commands(app, context);
 
-    // Commands print their results themselves; logs stay quiet unless -v asks for them.
+    // Commands print their results themselves, so logs stay quiet unless -v is given.
     app.parse_complete_callback([&context] {
         const auto level = context.verbosity >= 2   ? spdlog::level::debug
                            : context.verbosity == 1 ? spdlog::level::info

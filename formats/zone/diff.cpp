@@ -48,7 +48,7 @@ std::vector<const Record*> sorted_unique(const Zone& zone)
     return unique;
 }
 
-// True when records holds one with the same data and TTL as record, starting the search at the
+// True when records contains one with the same data and TTL as record, starting the search at the
 // first record with record's sort key.
 bool contains(const std::vector<const Record*>& records, const Record& record)
 {

@@ -20,7 +20,7 @@ struct IncludedFile {
     std::string text;
 };
 
-// Reads the target of an $INCLUDE directive. including_path is the file that holds the
+// Reads the target of an $INCLUDE directive. including_path is the file that contains the
 // directive and target the path as written. The resolver decides where files may come from
 // (robur only allows files inside the repository) and fails with a message otherwise.
 using IncludeResolver =

@@ -179,8 +179,8 @@ Result<void> Server::bind_address(ListenAddress address)
         Worker& worker = *workers_[index];
         auto sockets = bind_socket_pair(worker.io, address);
 
-        // The kernel picks a UDP port that may be taken for TCP, so the first worker tries
-        // other ports; the remaining workers share the port that worked.
+        // The port the kernel picks for UDP may be taken for TCP, so the first worker then tries
+        // other ports. The remaining workers share the port that worked.
         for (int attempt = 1; !sockets && any_port && index == 0 && attempt < max_port_attempts;
              ++attempt) {
             sockets = bind_socket_pair(worker.io, address);

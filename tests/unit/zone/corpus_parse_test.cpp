@@ -153,9 +153,9 @@ TEST_F(CorpusParse, UnclosedParenthesisIsReportedWhereItOpens)
 
 const Record* find(const ParseResult& result, std::string_view owner, std::uint16_t type)
 {
-    const Name wanted = Name::parse(owner).value();
+    const Name expected_owner = Name::parse(owner).value();
     for (const auto& record : result.zone.records) {
-        if (record.owner == wanted && record.type == type) {
+        if (record.owner == expected_owner && record.type == type) {
             return &record;
         }
     }
