@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "servers/dns/asio.hpp"
 #include "servers/dns/listen_address.hpp"
+#include "servers/dns/primary.hpp"
 #include "servers/dns/published.hpp"
 #include "servers/dns/reloader.hpp"
 #include "servers/dns/responder_handler.hpp"
@@ -188,17 +189,39 @@ int serve_dns(const Context& context, const ServeDnsOptions& options)
         return report(!server_settings ? server_settings.error() : poll_interval.error());
     }
 
+    auto primary_repository = store::Repository::open(repository->git_dir());
+    auto branch = options.ref.empty() ? repository->head_branch()
+                                      : Result<std::string>(store::full_branch_name(options.ref));
+    if (!primary_repository || !branch) {
+        return report(!primary_repository ? primary_repository.error() : branch.error());
+    }
+
     dns::Published<dns::ZoneSet> zones;
-    dns::Reloader reloader(
-        std::move(*repository),
-        {.branch = options.ref, .poll_interval = std::chrono::milliseconds(*poll_interval)}, zones);
+    dns::PrimaryOptions primary_options;
+    primary_options.branch = *branch;
+    for (const auto& address : server_settings->listen) {
+        primary_options.own_addresses.push_back(address.address);
+    }
+    dns::Primary primary(zones, std::move(*primary_repository), std::move(primary_options));
+    dns::Reloader reloader(std::move(*repository),
+                           {.branch = *branch,
+                            .poll_interval = std::chrono::milliseconds(*poll_interval),
+                            .on_load =
+                                [&primary](const store::Snapshot& snapshot,
+                                           const dns::LoadSummary& summary) {
+                                    primary.loaded(snapshot, summary);
+                                }},
+                           zones);
+    primary.set_reloader(reloader);
     auto loaded = reloader.load();
     if (!loaded) {
         return report(loaded.error());
     }
 
-    auto server = dns::Server::start(
-        *server_settings, [&zones] { return std::make_unique<dns::ResponderHandler>(zones); });
+    primary.start();
+    auto server = dns::Server::start(*server_settings, [&zones, &primary] {
+        return std::make_unique<dns::ResponderHandler>(zones, &primary);
+    });
     if (!server) {
         return report(server.error());
     }
@@ -211,6 +234,7 @@ int serve_dns(const Context& context, const ServeDnsOptions& options)
     wait_for_stop_signal(signal_io, signals, reloader);
     (*server)->stop();
     reloader.stop();
+    primary.stop();
     logger->info("dns server stopped");
     return exit_ok;
 }

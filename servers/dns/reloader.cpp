@@ -87,6 +87,9 @@ Result<LoadSummary> Reloader::load()
     }
     zones_.publish(loader_.zone_set());
     commit_ = **head;
+    if (options_.on_load) {
+        options_.on_load(*snapshot, *summary);
+    }
     return summary;
 }
 
@@ -94,12 +97,36 @@ void Reloader::start()
 {
     wakeup_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
     open_watches();
+    {
+        const std::lock_guard lock(checks_mutex_);
+        running_ = true;
+    }
     thread_ = std::thread([this] { run(); });
 }
 
 void Reloader::request_reload()
 {
     reload_requested_ = true;
+    wake();
+}
+
+std::uint64_t Reloader::request_check()
+{
+    const auto ticket = checks_requested_.fetch_add(1) + 1;
+    wake();
+    return ticket;
+}
+
+bool Reloader::wait_for_check(std::uint64_t ticket, std::chrono::milliseconds timeout)
+{
+    std::unique_lock lock(checks_mutex_);
+    return checks_done_.wait_for(lock, timeout,
+                                 [&] { return !running_ || checks_completed_ >= ticket; }) &&
+           checks_completed_ >= ticket;
+}
+
+void Reloader::wake()
+{
     if (wakeup_.valid()) {
         const std::uint64_t increment = 1;
         [[maybe_unused]] const auto written = ::write(wakeup_.get(), &increment, sizeof increment);
@@ -109,10 +136,15 @@ void Reloader::request_reload()
 void Reloader::stop()
 {
     stop_requested_ = true;
-    request_reload();
+    wake();
     if (thread_.joinable()) {
         thread_.join();
     }
+    {
+        const std::lock_guard lock(checks_mutex_);
+        running_ = false;
+    }
+    checks_done_.notify_all();
 }
 
 void Reloader::open_watches()
@@ -150,7 +182,15 @@ void Reloader::run()
         if (stop_requested_) {
             break;
         }
+        // Requests that arrive during the check get another one, because the check may have
+        // read the branch before they were made.
+        const auto ticket = checks_requested_.load();
         check(reload_requested_.exchange(false));
+        {
+            const std::lock_guard lock(checks_mutex_);
+            checks_completed_ = ticket;
+        }
+        checks_done_.notify_all();
     }
 }
 
@@ -210,6 +250,9 @@ void Reloader::check(bool full)
     logger_->info("zones reloaded commit={} changed={} rejected={} zones={} serial={}",
                   commit_->short_string(), summary->changed, summary->rejected, summary->zone_count,
                   format_serials(*summary));
+    if (options_.on_load) {
+        options_.on_load(*snapshot, *summary);
+    }
 }
 
 void Reloader::log_failure(std::string message)

@@ -2,6 +2,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -23,6 +27,9 @@ struct ReloaderOptions {
     // How often the branch is read when no inotify event arrives. inotify does not see changes
     // that other hosts make on a network file system, so polling stays on.
     std::chrono::milliseconds poll_interval{1000};
+    // Called after every load that published a zone set, on the thread that loaded it, with
+    // the commit loaded. The first load calls it on the thread that calls load().
+    std::function<void(const store::Snapshot&, const LoadSummary&)> on_load;
 };
 
 // Keeps the published zone set in step with a branch: when the branch moves, it loads the new
@@ -50,6 +57,14 @@ public:
     // did not move. Callable from any thread.
     void request_reload();
 
+    // Makes the reload thread read the branch soon and load it if it moved, as after a NOTIFY.
+    // Returns a ticket for wait_for_check(). Callable from any thread.
+    std::uint64_t request_check();
+
+    // Waits until the reload thread has finished a check that began after request_check()
+    // returned ticket. Returns false on timeout or when the thread is not running.
+    bool wait_for_check(std::uint64_t ticket, std::chrono::milliseconds timeout);
+
     // Stops and joins the reload thread; safe to call more than once.
     void stop();
 
@@ -58,6 +73,7 @@ public:
 private:
     void run();
     void open_watches();
+    void wake();
     void wait_for_change();
     void check(bool full);
     void log_failure(std::string message);
@@ -73,6 +89,11 @@ private:
     UniqueFd wakeup_;  // eventfd written by request_reload() and stop()
     UniqueFd inotify_; // invalid when inotify is unavailable
     std::atomic<bool> reload_requested_{false};
+    std::atomic<std::uint64_t> checks_requested_{0};
+    std::mutex checks_mutex_;
+    std::condition_variable checks_done_;
+    std::uint64_t checks_completed_ = 0; // the last ticket a finished check covered
+    bool running_ = false;
     std::atomic<bool> stop_requested_{false};
     std::thread thread_;
     std::shared_ptr<spdlog::logger> logger_;

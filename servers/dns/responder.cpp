@@ -53,8 +53,12 @@ std::size_t Responder::respond(const ZoneSet& zones, std::span<const std::uint8_
     if (!header || header->is_response() || out_.size() < header_size) {
         return 0;
     }
-    if (header->opcode() != static_cast<std::uint8_t>(Opcode::query)) {
-        // NOTIFY and UPDATE are routed before respond() once a handler for them exists.
+    const auto opcode = header->opcode();
+    if (defer_to_primary_ && (opcode == static_cast<std::uint8_t>(Opcode::notify) ||
+                              opcode == static_cast<std::uint8_t>(Opcode::update))) {
+        return deferred;
+    }
+    if (opcode != static_cast<std::uint8_t>(Opcode::query)) {
         return write_error(header->id, header->flags, Rcode::notimp);
     }
 
@@ -63,7 +67,36 @@ std::size_t Responder::respond(const ZoneSet& zones, std::span<const std::uint8_
         return write_error(header->id, header->flags, Rcode::formerr);
     }
     query_ = *parsed;
+    if (defer_to_primary_ && (query_.has_tsig || query_.qtype == rrtype::axfr ||
+                              query_.qtype == rrtype::ixfr)) {
+        return deferred;
+    }
     return answer_query(zones, transport);
+}
+
+std::size_t Responder::write_rcode(std::span<const std::uint8_t> query, Rcode rcode,
+                                  std::span<std::uint8_t> out)
+{
+    out_ = out.first(std::min(out.size(), max_tcp_message));
+    const auto header = read_header(query);
+    if (!header || header->is_response() || out_.size() < header_size) {
+        return 0;
+    }
+    WireName qname;
+    std::size_t question_end = 0;
+    if (header->qdcount == 1) {
+        auto name_end = read_name(query, header_size, qname);
+        if (name_end && *name_end + 4 <= query.size()) {
+            question_end = *name_end;
+        }
+    }
+    last_rcode_ = rcode;
+    writer_.start(out_, out_.size());
+    if (question_end != 0) {
+        static_cast<void>(writer_.add_question(qname.wire(), read_u16(&query[question_end]),
+                                               read_u16(&query[question_end + 2])));
+    }
+    return writer_.finish(header->id, response_flags(header->flags, rcode));
 }
 
 std::size_t Responder::write_error(std::uint16_t id, std::uint16_t request_flags, Rcode rcode)

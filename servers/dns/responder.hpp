@@ -6,6 +6,7 @@
 #include <span>
 
 #include "servers/dns/message_writer.hpp"
+#include "servers/dns/query_handler.hpp"
 #include "servers/dns/wire.hpp"
 #include "servers/dns/zone_index.hpp"
 
@@ -24,12 +25,24 @@ class Responder {
 public:
     static constexpr std::size_t max_chain_links = 16;
 
+    // Returned by respond() for a query it leaves to the primary (see set_defer_to_primary).
+    static constexpr std::size_t deferred = QueryHandler::deferred;
+
     // Parses query and writes the response into out (at most 65535 octets are used). Returns the
     // response length, or 0 when nothing must be sent: the message is itself a response, is
     // shorter than a header, or out is too small for a header. Opcodes other than QUERY get
-    // NOTIMP; a server that handles NOTIFY or UPDATE routes them with peek_opcode() first.
+    // NOTIMP, and so do zone transfers, unless the responder defers them.
     std::size_t respond(const ZoneSet& zones, std::span<const std::uint8_t> query,
                         Transport transport, std::span<std::uint8_t> out);
+
+    // With defer set, respond() writes nothing and returns `deferred` for NOTIFY and UPDATE
+    // messages, AXFR and IXFR queries and TSIG-signed queries, which the primary answers.
+    void set_defer_to_primary(bool defer) { defer_to_primary_ = defer; }
+
+    // The response to query with rcode and the question copied, nothing else; 0 when the query
+    // is too short for a header or is itself a response. Used for errors the primary reports.
+    std::size_t write_rcode(std::span<const std::uint8_t> query, Rcode rcode,
+                            std::span<std::uint8_t> out);
 
     // The rcode of the last response, for logging and statistics.
     [[nodiscard]] Rcode last_rcode() const { return last_rcode_; }
@@ -65,6 +78,7 @@ private:
 
     MessageWriter writer_;
     Query query_;
+    bool defer_to_primary_ = false;
     std::span<std::uint8_t> out_;
     Rcode last_rcode_ = Rcode::noerror;
 

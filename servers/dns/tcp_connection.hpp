@@ -42,10 +42,16 @@ public:
     // Position in the owning listener's connection list, kept here for O(1) removal.
     std::list<std::shared_ptr<TcpConnection>>::iterator position;
 
+    class PendingAnswer;
+
 private:
+
     asio::awaitable<void> serve();
+    asio::awaitable<bool> write_pending_answer();
+    asio::awaitable<bool> write_output();
     asio::awaitable<void> watch_deadline(std::shared_ptr<TcpConnection> self);
     void answer_complete_queries();
+    void defer(std::span<const std::uint8_t> query);
     void make_room_for_next_message();
     void set_deadline();
 
@@ -54,6 +60,7 @@ private:
 
     asio::ip::tcp::socket socket_;
     asio::steady_timer timer_;
+    asio::steady_timer wakeup_; // cancelled when a deferred query has a response to write
     QueryHandler& handler_;
     std::span<std::uint8_t> scratch_;
     Clock::duration timeout_;
@@ -66,6 +73,8 @@ private:
     std::size_t input_begin_ = 0;
     std::size_t input_end_ = 0;
     std::vector<std::uint8_t> output_; // framed responses waiting to be written
+    // The deferred query being answered; queries after it wait, so answers stay in order.
+    std::shared_ptr<PendingAnswer> pending_;
 
     std::string client_;
     std::shared_ptr<spdlog::logger> logger_;

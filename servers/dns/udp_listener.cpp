@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <mutex>
+#include <optional>
 #include <span>
+#include <vector>
 
 #include <fmt/format.h>
 #include <sys/socket.h>
@@ -26,23 +29,73 @@ std::string describe(const asio::ip::udp::endpoint& endpoint)
     return ListenAddress{endpoint.address(), endpoint.port()}.to_string();
 }
 
-// Formats the peer address that recvmmsg(2) stored, for log lines.
-std::string describe(const sockaddr_storage& address, socklen_t length)
+// The client address that recvmmsg(2) stored, or nothing for an unexpected address family.
+std::optional<asio::ip::udp::endpoint> to_endpoint(const sockaddr_storage& address,
+                                                    socklen_t length)
 {
     asio::ip::udp::endpoint endpoint;
     if (length > endpoint.capacity() ||
         (address.ss_family != AF_INET && address.ss_family != AF_INET6)) {
-        return fmt::format("(address family {})", address.ss_family);
+        return std::nullopt;
     }
     std::memcpy(endpoint.data(), &address, length);
     endpoint.resize(length);
-    return describe(endpoint);
+    return endpoint;
+}
+
+// Formats the peer address that recvmmsg(2) stored, for log lines.
+std::string describe(const sockaddr_storage& address, socklen_t length)
+{
+    const auto endpoint = to_endpoint(address, length);
+    if (!endpoint) {
+        return fmt::format("(address family {})", address.ss_family);
+    }
+    return describe(*endpoint);
 }
 
 std::string describe_errno(int number)
 {
     return boost::system::error_code(number, boost::system::system_category()).message();
 }
+
+} // namespace
+
+// The listener's socket as the responses to deferred queries use it. Those are sent from other
+// threads, so the listener clears the descriptor under the lock before it closes the socket.
+struct UdpListener::SharedSocket {
+    std::mutex mutex;
+    int fd = -1;
+};
+
+namespace {
+
+// Sends each response of a deferred query as one datagram to the client it came from.
+class UdpResponseStream final : public ResponseStream {
+public:
+    UdpResponseStream(std::shared_ptr<UdpListener::SharedSocket> socket,
+                      const sockaddr_storage& client, socklen_t client_length)
+        : socket_(std::move(socket)), client_(client), client_length_(client_length)
+    {
+    }
+
+    void send(std::vector<std::uint8_t> message) override
+    {
+        const std::lock_guard lock(socket_->mutex);
+        if (socket_->fd < 0) {
+            return;
+        }
+        // As on the fast path, a response that does not fit into the socket buffer is dropped.
+        static_cast<void>(::sendto(socket_->fd, message.data(), message.size(), MSG_DONTWAIT,
+                                   reinterpret_cast<const sockaddr*>(&client_), client_length_));
+    }
+
+    void close() override {}
+
+private:
+    std::shared_ptr<UdpListener::SharedSocket> socket_;
+    sockaddr_storage client_;
+    socklen_t client_length_;
+};
 
 } // namespace
 
@@ -110,8 +163,9 @@ Result<asio::ip::udp::socket> bind_udp_socket(asio::io_context& io,
 
 UdpListener::UdpListener(asio::ip::udp::socket socket, QueryHandler& handler)
     : socket_(std::move(socket)), handler_(handler), logger_(log::get("dns")),
-      batch_(std::make_unique<Batch>())
+      batch_(std::make_unique<Batch>()), shared_socket_(std::make_shared<SharedSocket>())
 {
+    shared_socket_->fd = socket_.native_handle();
 }
 
 UdpListener::~UdpListener() = default;
@@ -124,6 +178,10 @@ asio::ip::udp::endpoint UdpListener::local_endpoint() const
 
 void UdpListener::close()
 {
+    {
+        const std::lock_guard lock(shared_socket_->mutex);
+        shared_socket_->fd = -1;
+    }
     boost::system::error_code ignored;
     socket_.close(ignored);
 }
@@ -222,6 +280,11 @@ std::size_t UdpListener::answer_batch(std::size_t received)
             }
             continue;
         }
+        if (length == QueryHandler::deferred) {
+            defer(std::span(batch.query_buffer(i), query.msg_len), batch.clients[i],
+                  query.msg_hdr.msg_namelen);
+            continue;
+        }
         if (length == 0) {
             continue;
         }
@@ -233,6 +296,21 @@ std::size_t UdpListener::answer_batch(std::size_t received)
         ++responses;
     }
     return responses;
+}
+
+void UdpListener::defer(std::span<const std::uint8_t> query, const sockaddr_storage& client,
+                        socklen_t client_length)
+{
+    const auto endpoint = to_endpoint(client, client_length);
+    if (!endpoint) {
+        return;
+    }
+    const QueryContext context{.transport = QueryTransport::udp,
+                               .client = endpoint->address(),
+                               .client_port = endpoint->port()};
+    handler_.handle_deferred(std::vector<std::uint8_t>(query.begin(), query.end()), context,
+                             std::make_shared<UdpResponseStream>(shared_socket_, client,
+                                                                 client_length));
 }
 
 void UdpListener::send_batch(std::size_t responses)

@@ -2,6 +2,9 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
+
+#include <sys/socket.h>
 
 #include <spdlog/spdlog.h>
 
@@ -44,6 +47,8 @@ public:
 
     [[nodiscard]] asio::ip::udp::endpoint local_endpoint() const;
 
+    struct SharedSocket;
+
 private:
     struct Batch;
 
@@ -56,12 +61,15 @@ private:
     Received receive_batch();
     std::size_t answer_batch(std::size_t received);
     void send_batch(std::size_t responses);
+    void defer(std::span<const std::uint8_t> query, const sockaddr_storage& client,
+               socklen_t client_length);
 
     asio::ip::udp::socket socket_;
     QueryHandler& handler_;
     std::shared_ptr<spdlog::logger> logger_;
     LogThrottle failure_log_; // for handler failures, which a client can repeat at will
     std::unique_ptr<Batch> batch_;
+    std::shared_ptr<SharedSocket> shared_socket_; // for responses to deferred queries
 };
 
 } // namespace robur::dns

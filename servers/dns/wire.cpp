@@ -7,6 +7,7 @@ namespace robur::dns {
 namespace {
 
 constexpr std::uint16_t type_opt = 41;
+constexpr std::uint16_t type_tsig = 250;
 
 // Skips the resource record at offset and stores its type. Returns the offset past the record.
 tl::expected<std::size_t, WireError> skip_record(std::span<const std::uint8_t> message,
@@ -88,6 +89,8 @@ tl::expected<void, WireError> read_records(std::span<const std::uint8_t> message
                 return tl::unexpected(edns.error());
             }
             query.edns = *edns;
+        } else if (type == type_tsig && i >= before_additional) {
+            query.has_tsig = true;
         }
         position = *next;
     }

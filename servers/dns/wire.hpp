@@ -35,7 +35,11 @@ enum class Rcode : std::uint16_t {
     nxdomain = 3,
     notimp = 4,
     refused = 5,
-    yxdomain = 6,
+    yxdomain = 6, // RFC 2136 section 2.2: a name that must not exist does
+    yxrrset = 7,  // RFC 2136: an RRset that must not exist does
+    nxrrset = 8,  // RFC 2136: an RRset that must exist does not
+    notauth = 9,  // RFC 2136: not authoritative for the zone; RFC 8945: TSIG failed
+    notzone = 10, // RFC 2136: a name is outside the zone section's zone
     badvers = 16,
 };
 
@@ -87,6 +91,7 @@ struct Query {
     std::uint16_t qtype = 0;
     std::uint16_t qclass = 0;
     std::optional<Edns> edns;     // absent when the query carries no OPT record
+    bool has_tsig = false;        // a TSIG record is in the additional section
     std::size_t question_end = 0; // offset just past the question section
 };
 

@@ -283,7 +283,7 @@ TEST_F(ReloaderTest, PublishesEachNewCommit)
     Published<ZoneSet> zones;
     // A long poll interval, so that the change must come through inotify.
     Reloader reloader(std::move(*repository_),
-                      {.branch = "main", .poll_interval = std::chrono::seconds(30)}, zones);
+                      {.branch = "main", .poll_interval = std::chrono::seconds(30), .on_load = {}}, zones);
     ASSERT_TRUE(reloader.load());
     EXPECT_EQ(zones.generation(), 1U);
     reloader.start();
@@ -306,7 +306,9 @@ TEST_F(ReloaderTest, PollingFindsCommitWithoutEvents)
 
     Published<ZoneSet> zones;
     Reloader reloader(std::move(*repository_),
-                      {.branch = "refs/heads/main", .poll_interval = std::chrono::milliseconds(50)},
+                      {.branch = "refs/heads/main",
+                       .poll_interval = std::chrono::milliseconds(50),
+                       .on_load = {}},
                       zones);
     ASSERT_TRUE(reloader.load());
     // The commit lands before the watches exist, so only polling can see it.
@@ -326,7 +328,7 @@ TEST_F(ReloaderTest, RequestedReloadRepublishes)
     commit({file("zones/example.com.zone", zone_text("example.com", 1))});
     Published<ZoneSet> zones;
     Reloader reloader(std::move(*repository_),
-                      {.branch = {}, .poll_interval = std::chrono::seconds(30)}, zones);
+                      {.branch = {}, .poll_interval = std::chrono::seconds(30), .on_load = {}}, zones);
     ASSERT_TRUE(reloader.load());
     reloader.start();
     reloader.request_reload();
