@@ -130,6 +130,10 @@ Result<AccessRule> parse_access_rule(std::string_view text)
     if (text.starts_with(key_prefix)) {
         // Key names are absolute whether or not they end in a dot.
         std::string key_text(text.substr(key_prefix.size()));
+        if (key_text.empty() || key_text == ".") {
+            return make_error(Errc::invalid_argument,
+                              fmt::format("missing key name in \"{}\"", text));
+        }
         if (!key_text.ends_with('.')) {
             key_text += '.';
         }
