@@ -76,9 +76,14 @@ Result<LoadSummary> Reloader::load()
         return tl::unexpected(snapshot.error());
     }
     if (!snapshot->exists(zones_folder)) {
-        return make_error(Errc::not_found,
-                          fmt::format("branch {} has no {}/ folder at commit {}", branch_,
-                                      zones_folder, (*head)->short_string()));
+        // The flat layout of dns-primary-git keeps the zone files at the root instead.
+        auto flat = list_zone_files(*snapshot);
+        if (!flat || flat->files.empty()) {
+            return make_error(Errc::not_found,
+                              fmt::format("branch {} has no {}/ folder and no zone files at its "
+                                          "root at commit {}",
+                                          branch_, zones_folder, (*head)->short_string()));
+        }
     }
 
     auto summary = loader_.load(*snapshot);

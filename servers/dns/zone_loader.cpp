@@ -1,6 +1,7 @@
 #include "servers/dns/zone_loader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -220,8 +221,8 @@ FileSource snapshot_source(const store::Snapshot& snapshot,
     return source;
 }
 
-// Builds the list of zone files from the paths inside zones/, reporting names that are not
-// zones and two files naming one zone.
+// Builds the list of zone files from the paths inside zones/ (or, in the flat layout, at the
+// root), reporting names that are not zones and two files naming one zone.
 ZoneFileList make_zone_file_list(const std::vector<std::string>& paths,
                                  const std::string& display_prefix)
 {
@@ -229,7 +230,9 @@ ZoneFileList make_zone_file_list(const std::vector<std::string>& paths,
     std::map<zone::Name, std::string> seen;
     for (const auto& path : paths) {
         const SourceLocation where{display_prefix + path, 0, 0};
-        auto origin = origin_from_zone_path(path);
+        auto origin = path.find('/') == std::string::npos
+                          ? Result<std::optional<zone::Name>>(origin_from_flat_path(path))
+                          : origin_from_zone_path(path);
         if (!origin) {
             list.diagnostics.push_back({Severity::error, where, origin.error().message});
             continue;
@@ -269,10 +272,8 @@ LoadedZone load_from_source(const FileSource& source, const ZoneFile& file)
 Result<std::vector<std::string>> list_snapshot_paths(const store::Snapshot& snapshot)
 {
     std::vector<std::string> paths;
-    if (!snapshot.exists(zones_folder)) {
-        return paths;
-    }
-    auto entries = snapshot.list(zones_folder);
+    const bool flat = !snapshot.exists(zones_folder);
+    auto entries = snapshot.list(flat ? std::string_view{} : zones_folder);
     if (!entries) {
         return tl::unexpected(entries.error());
     }
@@ -288,14 +289,13 @@ Result<std::vector<std::string>> list_snapshot_paths(const store::Snapshot& snap
 Result<std::vector<std::string>> list_folder_paths(const fs::path& root)
 {
     std::vector<std::string> paths;
-    const fs::path folder = root / zones_folder;
     std::error_code error;
-    if (!fs::is_directory(folder, error)) {
-        return paths;
-    }
+    const bool flat = !fs::is_directory(root / zones_folder, error);
+    const fs::path folder = flat ? root : root / zones_folder;
     for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
         if (!it->is_directory(error)) {
-            paths.push_back(fmt::format("{}/{}", zones_folder, it->path().filename().string()));
+            const auto name = it->path().filename().string();
+            paths.push_back(flat ? name : fmt::format("{}/{}", zones_folder, name));
         }
     }
     if (error) {
@@ -342,6 +342,35 @@ Result<std::optional<zone::Name>> origin_from_zone_path(std::string_view path)
                                       path));
     }
     return std::optional<zone::Name>(*name);
+}
+
+std::optional<zone::Name> origin_from_flat_path(std::string_view path)
+{
+    // Files that sit beside the zones in such repositories. Only suffixes that are not
+    // top-level domains are listed, so that a zone like "example.md" stays a zone.
+    static constexpr std::array<std::string_view, 5> document_prefixes{
+        "README", "LICENSE", "COPYING", "CHANGELOG", "Makefile"};
+    static constexpr std::array<std::string_view, 9> document_suffixes{
+        ".txt", ".conf", ".json", ".yml", ".yaml", ".toml", ".ini", ".asc", ".log"};
+    if (path.empty() || path.find('/') != std::string_view::npos || path.front() == '.' ||
+        path.front() == '_' || path.ends_with("._keys") || path.back() == '.') {
+        return std::nullopt;
+    }
+    for (const auto prefix : document_prefixes) {
+        if (path.starts_with(prefix)) {
+            return std::nullopt;
+        }
+    }
+    for (const auto suffix : document_suffixes) {
+        if (path.ends_with(suffix)) {
+            return std::nullopt;
+        }
+    }
+    auto name = zone::Name::parse(fmt::format("{}.", path));
+    if (!name) {
+        return std::nullopt;
+    }
+    return *name;
 }
 
 Result<zone::Name> origin_from_file_name(const fs::path& file)

@@ -25,6 +25,15 @@ namespace robur::dns {
 // read from the same source as the zone. A path that leaves that tree, through ".." or
 // otherwise, and a symbolic link are rejected at the $INCLUDE line.
 
+//
+// A commit without a zones/ folder is read in the flat layout of dns-primary-git: every file
+// at the repository root whose name is a domain name is the master file of that zone
+// ("example.com" holds example.com.), so such a repository is served as it is. Not zones
+// there: dot files, names starting with '_' (the `_keys` files) or with README, LICENSE,
+// COPYING, CHANGELOG or Makefile, and names ending in ._keys, .txt, .conf (robur.conf), .json,
+// .yml, .yaml, .toml, .ini, .asc or .log. `robur zone import-repo` moves such a repository to
+// the zones/ layout, which every robur command reads.
+
 inline constexpr std::string_view zones_folder = "zones";
 
 // Returns the repository path of a zone's master file: "zones/example.com.zone", and
@@ -35,6 +44,10 @@ inline constexpr std::string_view zones_folder = "zones";
 // or nullopt for a path that is not directly inside zones/ or does not end in ".zone".
 // Errors: invalid_argument when the file name is not a valid domain name.
 [[nodiscard]] Result<std::optional<zone::Name>> origin_from_zone_path(std::string_view path);
+
+// Returns the origin a root file names in the flat layout, or nullopt for a file that is not
+// a zone there.
+[[nodiscard]] std::optional<zone::Name> origin_from_flat_path(std::string_view path);
 
 // Returns the origin for a zone file outside a repository: its file name with a trailing
 // ".zone", ".db" or ".txt" removed ("db.example.com" is taken as is). Errors: invalid_argument
