@@ -3,6 +3,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <system_error>
 
@@ -12,8 +13,10 @@
 #include <sys/inotify.h>
 
 #include "core/log.hpp"
+#include "servers/dns/catalog.hpp"
 #include "servers/dns/log_quote.hpp"
 #include "servers/dns/zone_loader.hpp"
+#include "store/config.hpp"
 
 namespace robur::dns {
 
@@ -90,7 +93,7 @@ Result<LoadSummary> Reloader::load()
     if (!summary) {
         return summary;
     }
-    zones_.publish(loader_.zone_set());
+    publish(*snapshot, *summary);
     commit_ = **head;
     if (options_.on_load) {
         options_.on_load(*snapshot, *summary);
@@ -249,7 +252,7 @@ void Reloader::check(bool full)
         return;
     }
 
-    zones_.publish(loader_.zone_set());
+    publish(*snapshot, *summary);
     commit_ = **head;
     last_failure_.clear();
     logger_->info("zones reloaded commit={} changed={} rejected={} zones={} serial={}",
@@ -258,6 +261,64 @@ void Reloader::check(bool full)
     if (options_.on_load) {
         options_.on_load(*snapshot, *summary);
     }
+}
+
+// Publishes the loaded zones, with the catalog zone when robur.conf names one.
+void Reloader::publish(const store::Snapshot& snapshot, LoadSummary& summary)
+{
+    auto zones = loader_.zone_set();
+    auto catalog = catalog_zone(snapshot, *zones);
+    if (catalog) {
+        auto with_catalog = zones->zones();
+        with_catalog.push_back(catalog);
+        zones = std::make_shared<const ZoneSet>(std::move(with_catalog));
+        summary.serials.emplace_back(catalog->origin().to_string(), catalog->serial());
+        ++summary.zone_count;
+    }
+    zones_.publish(std::move(zones));
+}
+
+std::shared_ptr<const CompiledZone> Reloader::catalog_zone(const store::Snapshot& snapshot,
+                                                           const ZoneSet& zones)
+{
+    auto config = store::Config::load(snapshot);
+    if (!config) {
+        return nullptr;
+    }
+    auto setting = config->get_string("dns.catalog");
+    if (!setting || !*setting) {
+        return nullptr;
+    }
+    auto text = **setting;
+    if (!text.ends_with('.')) {
+        text += '.';
+    }
+    auto name = zone::Name::parse(text);
+    if (!name) {
+        logger_->error("catalog not published error={}",
+                       log_quote(fmt::format("{}: dns.catalog: {}", config->path(),
+                                             name.error().message)));
+        return nullptr;
+    }
+    std::vector<zone::Name> members;
+    for (const auto& zone : zones.zones()) {
+        if (zone->origin() == *name) {
+            logger_->warn("catalog not published, a zone file has its name catalog={}",
+                          name->to_string());
+            return nullptr;
+        }
+        members.push_back(zone->origin());
+    }
+    const auto serial =
+        catalog_serial_.next(members, static_cast<std::uint64_t>(std::time(nullptr)));
+    auto built = build_catalog_zone(*name, members, serial);
+    auto compiled = built ? compile_zone(*built) : tl::unexpected(built.error());
+    if (!compiled) {
+        logger_->error("catalog not published catalog={} error={}", name->to_string(),
+                       log_quote(compiled.error().message));
+        return nullptr;
+    }
+    return *compiled;
 }
 
 void Reloader::log_failure(std::string message)

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "servers/dns/catalog.hpp"
 #include "servers/dns/published.hpp"
 #include "servers/dns/unique_fd.hpp"
 #include "servers/dns/zone_index.hpp"
@@ -77,11 +78,15 @@ private:
     void wait_for_change();
     void check(bool full);
     void log_failure(std::string message);
+    void publish(const store::Snapshot& snapshot, LoadSummary& summary);
+    std::shared_ptr<const CompiledZone> catalog_zone(const store::Snapshot& snapshot,
+                                                     const ZoneSet& zones);
 
     store::Repository repository_;
     ReloaderOptions options_;
     Published<ZoneSet>& zones_;
     ZoneSetLoader loader_;
+    CatalogSerial catalog_serial_;
     std::string branch_;
     std::optional<store::ObjectId> commit_;
     std::string last_failure_; // logged once until a load succeeds or the failure changes
