@@ -15,7 +15,7 @@ fail() {
 commands=(
     ""
     "init"
-    "zone" "zone validate" "zone import" "zone list" "zone show" "zone export" "zone diff"
+    "zone" "zone validate" "zone import" "zone import-repo" "zone list" "zone show" "zone export" "zone diff"
     "serve" "serve dns"
     "key" "key tsig" "key tsig new"
     "hooks" "hooks install"
