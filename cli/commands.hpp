@@ -37,5 +37,6 @@ void add_zone_commands(CLI::App& app, Context& context);
 void add_serve_commands(CLI::App& app, Context& context);
 void add_key_commands(CLI::App& app, Context& context);
 void add_hooks_commands(CLI::App& app, Context& context);
+void add_notify_command(CLI::App& app, Context& context);
 
 } // namespace robur::cli

@@ -16,7 +16,7 @@ namespace {
 namespace fs = std::filesystem;
 
 // Hooks that `robur hooks install` writes, by their name under the Git folder's hooks/.
-constexpr std::string_view hook_names[] = {"pre-receive"};
+constexpr std::string_view hook_names[] = {"pre-receive", "post-receive"};
 
 // Text every hook robur writes contains, so that reinstalling may replace it.
 constexpr std::string_view robur_marker = "installed by `robur hooks install`";
@@ -140,7 +140,8 @@ int install_hooks(const Context& context, const std::string& directory, bool for
 
 void add_hooks_commands(CLI::App& app, Context& context)
 {
-    auto* hooks = app.add_subcommand("hooks", "Manage the Git hooks that validate pushes");
+    auto* hooks = app.add_subcommand(
+        "hooks", "Manage the Git hooks that validate pushes and announce them by NOTIFY");
     hooks->require_subcommand(1);
 
     struct Options {
@@ -149,7 +150,8 @@ void add_hooks_commands(CLI::App& app, Context& context)
     };
     auto options = std::make_shared<Options>();
     auto* install = hooks->add_subcommand(
-        "install", "Install a pre-receive hook that rejects pushes with invalid zones");
+        "install", "Install a pre-receive hook that rejects pushes with invalid zones and a "
+                   "post-receive hook that sends NOTIFY for the zones a push changed");
     install->add_option("REPO", options->directory,
                         "Repository to install into (default: --repo, or the one found from the "
                         "current folder)");

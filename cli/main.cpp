@@ -31,6 +31,7 @@ int main(int argc, char** argv)
     add_serve_commands(app, context);
     add_key_commands(app, context);
     add_hooks_commands(app, context);
+    add_notify_command(app, context);
 
     // Commands print their results themselves, so logs stay quiet unless -v is given.
     app.parse_complete_callback([&context] {

@@ -190,19 +190,28 @@ int serve_dns(const Context& context, const ServeDnsOptions& options)
     }
 
     auto primary_repository = store::Repository::open(repository->git_dir());
+    auto history_repository = store::Repository::open(repository->git_dir());
     auto branch = options.ref.empty() ? repository->head_branch()
                                       : Result<std::string>(store::full_branch_name(options.ref));
-    if (!primary_repository || !branch) {
-        return report(!primary_repository ? primary_repository.error() : branch.error());
+    if (!primary_repository || !history_repository || !branch) {
+        return report(!primary_repository   ? primary_repository.error()
+                      : !history_repository ? history_repository.error()
+                                            : branch.error());
     }
 
     dns::Published<dns::ZoneSet> zones;
     dns::PrimaryOptions primary_options;
     primary_options.branch = *branch;
-    for (const auto& address : server_settings->listen) {
-        primary_options.own_addresses.push_back(address.address);
+    primary_options.own_addresses = server_settings->listen;
+    if (*config) {
+        auto remote = (*config)->get_string("dns.push-remote");
+        if (!remote) {
+            return report(remote.error());
+        }
+        primary_options.push_remote = *remote;
     }
-    dns::Primary primary(zones, std::move(*primary_repository), std::move(primary_options));
+    dns::Primary primary(zones, std::move(*primary_repository), std::move(*history_repository),
+                         std::move(primary_options));
     dns::Reloader reloader(std::move(*repository),
                            {.branch = *branch,
                             .poll_interval = std::chrono::milliseconds(*poll_interval),
@@ -213,12 +222,13 @@ int serve_dns(const Context& context, const ServeDnsOptions& options)
                                 }},
                            zones);
     primary.set_reloader(reloader);
+    // Started first, so that the first load already sends NOTIFY to the secondaries.
+    primary.start();
     auto loaded = reloader.load();
     if (!loaded) {
         return report(loaded.error());
     }
 
-    primary.start();
     auto server = dns::Server::start(*server_settings, [&zones, &primary] {
         return std::make_unique<dns::ResponderHandler>(zones, &primary);
     });

@@ -9,7 +9,10 @@
 
 #include "cli/zone_common.hpp"
 #include "formats/zone/diff.hpp"
+#include "formats/zone/serial.hpp"
 #include "formats/zone/validate.hpp"
+#include "servers/dns/update_serial.hpp"
+#include "store/config.hpp"
 
 namespace robur::cli {
 
@@ -94,10 +97,49 @@ Result<VersionPair> choose_versions(const store::Repository& repository,
     return pair;
 }
 
+// Checks that a zone whose records changed has a greater serial than before. With `serial =
+// auto` a stale serial is only a warning, because the primary raises it after the push.
+void check_serial(const zone::Zone& zone, const zone::Zone& before, const std::string& source,
+                  const std::optional<store::Config>& config, std::vector<Diagnostic>& out)
+{
+    const auto serial = zone.serial();
+    const auto previous = before.serial();
+    if (!serial || !previous || zone::serial_gt(*serial, *previous) ||
+        zone::diff_zones(before, zone).empty()) {
+        return;
+    }
+    SourceLocation where{zone.files.empty() ? std::string() : zone.files.front(), 0, 0};
+    for (const auto& record : zone.records) {
+        if (record.type == zone::rrtype::soa && record.owner == zone.origin) {
+            where = record.where;
+            break;
+        }
+    }
+
+    auto automatic = config ? dns::serial_is_auto(*config, zone.origin) : Result<bool>(false);
+    if (!automatic) {
+        out.push_back({Severity::error, where, automatic.error().message});
+        return;
+    }
+    if (*automatic) {
+        out.push_back({Severity::warning, where,
+                       fmt::format("serial {} was not increased over the previous serial {} in "
+                                   "{}; the primary raises it, because robur.conf sets serial = "
+                                   "auto for this zone",
+                                   *serial, *previous, source)});
+        return;
+    }
+    out.push_back({Severity::error, where,
+                   fmt::format("serial {} is not greater than the previous serial {} in {}; "
+                               "raise it (RFC 1982 serial arithmetic), or set serial = auto in "
+                               "robur.conf to let the primary do it",
+                               *serial, *previous, source)});
+}
+
 // Validates a loaded zone. When an earlier version of the zone exists and its records differ,
-// the serial must have increased.
+// the serial must have increased, unless robur.conf (config) sets serial = auto for the zone.
 ZoneReport check_zone(const dns::LoadedZone& loaded, const std::optional<dns::LoadedZone>& before,
-                      const std::string& before_label)
+                      const std::string& before_label, const std::optional<store::Config>& config)
 {
     ZoneReport report{.origin = loaded.origin.to_string(),
                       .path = loaded.path,
@@ -105,12 +147,11 @@ ZoneReport check_zone(const dns::LoadedZone& loaded, const std::optional<dns::Lo
                       .serial = loaded.result.zone.serial(),
                       .record_count = loaded.result.zone.records.size()};
 
-    zone::ValidateOptions options;
-    if (before && !zone::diff_zones(before->result.zone, loaded.result.zone).empty()) {
-        options.previous_serial = before->result.zone.serial();
-        options.previous_source = fmt::format("{} ({})", before->path, before_label);
+    auto findings = zone::validate_zone(loaded.result.zone);
+    if (before) {
+        check_serial(loaded.result.zone, before->result.zone,
+                     fmt::format("{} ({})", before->path, before_label), config, findings);
     }
-    auto findings = zone::validate_zone(loaded.result.zone, options);
     report.diagnostics.insert(report.diagnostics.end(), findings.begin(), findings.end());
     return report;
 }
@@ -149,6 +190,7 @@ std::optional<dns::ZoneFile> as_work_tree_zone(const std::optional<store::Reposi
 // Everything one run of `robur zone validate` found, and whether it could run at all.
 struct ValidateRun {
     std::vector<ZoneReport> reports;
+    std::optional<store::Config> config; // robur.conf of the validated version, when it has one
     std::optional<int> early_exit; // set when the command stopped on a usage error or failure
 };
 
@@ -175,7 +217,8 @@ void validate_all(const VersionPair& versions, ValidateRun& run)
             return;
         }
         const std::string label = versions.previous ? versions.previous->label : std::string();
-        run.reports.push_back(check_zone(versions.current.load(file), *before, label));
+        run.reports.push_back(
+            check_zone(versions.current.load(file), *before, label, run.config));
     }
 }
 
@@ -206,7 +249,7 @@ void validate_named_zone(const VersionPair& versions, const std::string& name, V
         return;
     }
     const std::string label = versions.previous ? versions.previous->label : std::string();
-    run.reports.push_back(check_zone(**loaded, *before, label));
+    run.reports.push_back(check_zone(**loaded, *before, label, run.config));
 }
 
 void validate_file(const std::optional<store::Repository>& repository,
@@ -221,7 +264,8 @@ void validate_file(const std::optional<store::Repository>& repository,
             return;
         }
         const std::string label = versions->previous ? versions->previous->label : std::string();
-        run.reports.push_back(check_zone(versions->current.load(*repository_zone), *before, label));
+        run.reports.push_back(check_zone(versions->current.load(*repository_zone), *before, label,
+                                          run.config));
         return;
     }
 
@@ -247,7 +291,32 @@ void validate_file(const std::optional<store::Repository>& repository,
         before = std::move(*found);
         label = versions->previous->label;
     }
-    run.reports.push_back(check_zone(*loaded, before, label));
+    run.reports.push_back(check_zone(*loaded, before, label, run.config));
+}
+
+// Reads robur.conf of the validated version; nullopt when that version has none.
+Result<std::optional<store::Config>> load_config(const ZoneVersion& version)
+{
+    constexpr std::string_view name = "robur.conf";
+    if (version.snapshot) {
+        if (!version.snapshot->exists(name)) {
+            return std::optional<store::Config>();
+        }
+        auto config = store::Config::load(*version.snapshot, name);
+        if (!config) {
+            return tl::unexpected(config.error());
+        }
+        return std::optional<store::Config>(std::move(*config));
+    }
+    std::error_code error;
+    if (!version.workdir || !fs::exists(*version.workdir / name, error)) {
+        return std::optional<store::Config>();
+    }
+    auto config = store::Config::load(*version.workdir / name);
+    if (!config) {
+        return tl::unexpected(config.error());
+    }
+    return std::optional<store::Config>(std::move(*config));
 }
 
 // Prints the findings: diagnostics on stderr and a line per zone on stdout, or one JSON array
@@ -322,6 +391,13 @@ int run_validate(const ValidateArguments& arguments, const Context& context)
     }
 
     ValidateRun run;
+    if (versions) {
+        auto config = load_config(versions->current);
+        if (!config) {
+            return report(config.error());
+        }
+        run.config = std::move(*config);
+    }
     if (arguments.targets.empty()) {
         validate_all(*versions, run);
     }

@@ -1,5 +1,6 @@
 #include "servers/dns/primary.hpp"
 
+#include <algorithm>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -7,7 +8,13 @@
 #include "core/log.hpp"
 #include "servers/dns/listen_address.hpp"
 #include "servers/dns/log_quote.hpp"
+#include "servers/dns/notify.hpp"
+#include "servers/dns/notify_targets.hpp"
 #include "servers/dns/reloader.hpp"
+#include "servers/dns/transfer.hpp"
+#include "servers/dns/update.hpp"
+#include "servers/dns/update_serial.hpp"
+#include "servers/dns/zone_history.hpp"
 #include "servers/dns/wire.hpp"
 #include "store/config.hpp"
 
@@ -18,19 +25,6 @@ namespace {
 std::uint64_t unix_now()
 {
     return static_cast<std::uint64_t>(std::time(nullptr));
-}
-
-std::string_view operation_name(tsig::Operation operation)
-{
-    switch (operation) {
-    case tsig::Operation::notify:
-        return "notify";
-    case tsig::Operation::transfer:
-        return "transfer";
-    case tsig::Operation::update:
-        return "update";
-    }
-    return "unknown";
 }
 
 // Reads the keys and access settings of a commit.
@@ -54,6 +48,20 @@ Result<PrimaryState> read_state(const store::Snapshot& snapshot)
         return tl::unexpected(config.error());
     }
     return state;
+}
+
+// True for the address blocks reserved for documentation (RFC 5737, RFC 3849), which example
+// zones use and which no secondary can have.
+bool is_documentation_address(const asio::ip::address& address)
+{
+    if (address.is_v4()) {
+        const auto bytes = address.to_v4().to_bytes();
+        return (bytes[0] == 192 && bytes[1] == 0 && bytes[2] == 2) ||
+               (bytes[0] == 198 && bytes[1] == 51 && bytes[2] == 100) ||
+               (bytes[0] == 203 && bytes[1] == 0 && bytes[2] == 113);
+    }
+    const auto bytes = address.to_v6().to_bytes();
+    return bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8;
 }
 
 } // namespace
@@ -83,10 +91,15 @@ struct Primary::Request {
 };
 
 Primary::Primary(const Published<ZoneSet>& zones, store::Repository repository,
-                 PrimaryOptions options)
-    : zones_(zones), repository_(std::move(repository)), options_(std::move(options)),
+                 store::Repository history_repository, PrimaryOptions options)
+    : zones_(zones), options_(std::move(options)),
+      history_(std::make_unique<ZoneHistory>(std::move(history_repository), options_.branch)),
       logger_(log::get("dns"))
 {
+    UpdateOptions update_options;
+    update_options.branch = options_.branch;
+    update_options.push_remote = options_.push_remote;
+    updater_ = std::make_unique<ZoneUpdater>(std::move(repository), std::move(update_options));
 }
 
 Primary::~Primary()
@@ -96,6 +109,7 @@ Primary::~Primary()
 
 void Primary::start()
 {
+    notifier_ = std::make_unique<NotifySender>(NotifyOptions{});
     transfer_work_.emplace(transfer_io_.get_executor());
     update_work_.emplace(update_io_.get_executor());
     transfer_thread_ = std::thread([this] { transfer_io_.run(); });
@@ -104,6 +118,9 @@ void Primary::start()
 
 void Primary::stop()
 {
+    if (notifier_) {
+        notifier_->stop();
+    }
     transfer_work_.reset();
     update_work_.reset();
     transfer_io_.stop();
@@ -263,13 +280,21 @@ void Primary::answer_transfer(Request& request)
         send_rcode(request, Rcode::refused);
         return;
     }
-    if (axfr && request.context.transport == QueryTransport::udp) {
-        // RFC 5936 section 4.2 defines AXFR over TCP only.
-        send_rcode(request, Rcode::notimp);
-        return;
-    }
-    // TODO: answer the transfer.
-    send_rcode(request, Rcode::notimp);
+    TransferContext context;
+    context.transport =
+        request.context.transport == QueryTransport::tcp ? Transport::tcp : Transport::udp;
+    context.tsig = request.tsig.status == tsig::Status::verified ? &request.tsig : nullptr;
+    context.now = request.now;
+    const MessageSink sink = [&request](std::vector<std::uint8_t> message) {
+        request.stream->send(std::move(message));
+    };
+    const auto summary = axfr ? answer_axfr(request.query, *zone, context, sink)
+                              : answer_ixfr(request.query, *zone, *history_, context, sink);
+    logger_->info("transfer sent zone={} serial={} type={} client={} key={} rcode={} "
+                  "messages={} records={} incremental={} soa_only={}",
+                  zone->origin().to_string(), zone->serial(), axfr ? "AXFR" : "IXFR",
+                  request.client(), request.key_name(), static_cast<int>(summary.rcode),
+                  summary.messages, summary.records, summary.incremental, summary.soa_only);
 }
 
 void Primary::answer_notify(Request& request)
@@ -307,8 +332,29 @@ void Primary::answer_update(Request& request)
         send_rcode(request, Rcode::refused);
         return;
     }
-    // TODO: apply the update.
-    send_rcode(request, Rcode::notimp);
+    // The key's name without its final dot, as people write it in nsupdate, or the address.
+    std::string author = request.key != nullptr ? request.key->key.name.to_string()
+                                                : request.context.client.to_string();
+    if (author.size() > 1 && author.ends_with('.')) {
+        author.pop_back();
+    }
+    const auto result = updater_->apply(request.query, author);
+    if (result.commit && reloader_ != nullptr) {
+        // NOERROR promises that the change is served: wait until the reloader has read the
+        // branch with the new commit.
+        const auto ticket = reloader_->request_check();
+        if (!reloader_->wait_for_check(ticket, options_.reload_wait)) {
+            logger_->warn("update committed but not yet served zone={} commit={} wait_ms={}",
+                          request.qname.to_string(), result.commit->short_string(),
+                          options_.reload_wait.count());
+        }
+    }
+    logger_->info("update {} zone={} client={} key={} rcode={} commit={} summary={}",
+                  result.commit ? "committed" : "not committed", request.qname.to_string(),
+                  request.client(), request.key_name(), static_cast<int>(result.rcode),
+                  result.commit ? result.commit->short_string() : std::string("none"),
+                  log_quote(result.summary));
+    send_rcode(request, result.rcode);
 }
 
 void Primary::loaded(const store::Snapshot& snapshot, const LoadSummary& summary)
@@ -323,9 +369,68 @@ void Primary::loaded(const store::Snapshot& snapshot, const LoadSummary& summary
         }
         state_.publish(std::make_shared<const PrimaryState>(std::move(*state)));
     }
-    static_cast<void>(operation_name);
-    static_cast<void>(summary);
+    if (auto current = state_.load()) {
+        notify_changed_zones(summary, *current);
+    }
+    if (last_commit_ && *last_commit_ != snapshot.commit_id()) {
+        raise_serials(*last_commit_, snapshot.commit_id());
+    }
     last_commit_ = snapshot.commit_id();
+}
+
+// With serial = auto, commits a raised serial for zones that the branch move changed without
+// one. It runs on the update thread, so that it never races an UPDATE for the branch.
+void Primary::raise_serials(const store::ObjectId& before, const store::ObjectId& after)
+{
+    asio::post(update_io_, [this, before, after] {
+        auto raised = raise_stale_serials(updater_->repository(), options_.branch, before, after);
+        if (!raised) {
+            logger_->error("raising serials failed commit={} error={}", after.short_string(),
+                           log_quote(raised.error().message));
+        } else if (*raised) {
+            logger_->info("serials raised commit={} after={}", (*raised)->short_string(),
+                          after.short_string());
+        }
+    });
+}
+
+// Sends NOTIFY for every zone whose serial differs from the last load, and for every zone
+// after the first load, so that secondaries catch up with a restarted primary at once.
+void Primary::notify_changed_zones(const LoadSummary& summary, const PrimaryState& state)
+{
+    auto zones = zones_.load();
+    if (!zones || !notifier_) {
+        return;
+    }
+    std::map<std::string, std::uint32_t> serials;
+    for (const auto& [origin_text, serial] : summary.serials) {
+        serials[origin_text] = serial;
+        auto known = serials_.find(origin_text);
+        if (known != serials_.end() && known->second == serial) {
+            continue;
+        }
+        auto origin = zone::Name::parse(origin_text);
+        const CompiledZone* zone = origin ? find_zone(*zones, *origin) : nullptr;
+        if (zone == nullptr) {
+            continue;
+        }
+        auto targets = notify_targets(*origin, *zones, state.keys.table,
+                                      state.policy.also_notify(*origin));
+        if (!targets) {
+            logger_->error("notify not sent zone={} serial={} error={}", origin_text, serial,
+                           log_quote(targets.error().message));
+            continue;
+        }
+        std::erase_if(*targets, [this](const NotifyTarget& target) {
+            return std::ranges::find(options_.own_addresses, target.address) !=
+                       options_.own_addresses.end() ||
+                   is_documentation_address(target.address.address);
+        });
+        if (!targets->empty()) {
+            notifier_->notify(*zone, std::move(*targets));
+        }
+    }
+    serials_ = std::move(serials);
 }
 
 } // namespace robur::dns

@@ -14,6 +14,7 @@
 #include "servers/dns/access.hpp"
 #include "servers/dns/asio.hpp"
 #include "servers/dns/key_store.hpp"
+#include "servers/dns/listen_address.hpp"
 #include "servers/dns/published.hpp"
 #include "servers/dns/query_handler.hpp"
 #include "servers/dns/responder.hpp"
@@ -27,6 +28,9 @@
 namespace robur::dns {
 
 class Reloader;
+class NotifySender;
+class ZoneHistory;
+class ZoneUpdater;
 
 // The keys and access settings of the commit being served, replaced with every load.
 struct PrimaryState {
@@ -39,8 +43,10 @@ struct PrimaryOptions {
     std::string branch; // "refs/heads/main"
     // How long an UPDATE waits for the server to load its commit before it is answered.
     std::chrono::milliseconds reload_wait{3000};
-    // The addresses the server answers on; NOTIFY is never sent to them.
-    std::vector<asio::ip::address> own_addresses;
+    // The remote each UPDATE commit is pushed to, when set (robur.conf dns.push-remote).
+    std::optional<std::string> push_remote;
+    // The addresses and ports the server answers on; NOTIFY is never sent to them.
+    std::vector<ListenAddress> own_addresses;
 };
 
 // What makes `robur serve dns` a primary: it answers the requests that the query threads
@@ -50,7 +56,10 @@ struct PrimaryOptions {
 // another, so a long transfer never delays an update.
 class Primary {
 public:
-    Primary(const Published<ZoneSet>& zones, store::Repository repository, PrimaryOptions options);
+    // repository commits updates; history_repository, a second handle on the same repository,
+    // reads the history for IXFR on the transfer thread.
+    Primary(const Published<ZoneSet>& zones, store::Repository repository,
+            store::Repository history_repository, PrimaryOptions options);
     Primary(const Primary&) = delete;
     Primary& operator=(const Primary&) = delete;
     ~Primary();
@@ -85,7 +94,6 @@ private:
 
     const Published<ZoneSet>& zones_;
     Published<PrimaryState> state_;
-    store::Repository repository_;
     PrimaryOptions options_;
     Reloader* reloader_ = nullptr;
 
@@ -96,7 +104,10 @@ private:
     std::thread transfer_thread_;
     std::thread update_thread_;
 
-    Responder responder_; // transfer thread only
+    Responder responder_;                  // transfer thread only
+    std::unique_ptr<ZoneHistory> history_; // transfer thread only
+    std::unique_ptr<NotifySender> notifier_;
+    std::unique_ptr<ZoneUpdater> updater_; // update thread only
 
     // Reload thread only: the serials of the last load, and its commit.
     std::map<std::string, std::uint32_t> serials_;

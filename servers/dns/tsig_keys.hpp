@@ -69,6 +69,14 @@ public:
     [[nodiscard]] const KeyEntry* find(const zone::Name& name) const;
     [[nodiscard]] std::size_t size() const { return keys_.size(); }
 
+    // Calls visit(const KeyEntry&) for every key, in no particular order.
+    template <typename Visit> void for_each(Visit&& visit) const
+    {
+        for (const auto& item : keys_) {
+            visit(item.second);
+        }
+    }
+
     // A lookup for verify_request; it refers to this table, which must outlive it.
     [[nodiscard]] KeyLookup lookup() const;
 

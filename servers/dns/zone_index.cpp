@@ -453,11 +453,17 @@ std::uint32_t ZoneCompiler::address_node(std::span<const std::uint8_t> target) c
 
 Result<std::shared_ptr<const CompiledZone>> compile_zone(const zone::Zone& zone)
 {
+    return compile_zone(std::make_shared<const zone::Zone>(zone));
+}
+
+Result<std::shared_ptr<const CompiledZone>> compile_zone(std::shared_ptr<const zone::Zone> zone)
+{
     auto compiled = std::make_shared<CompiledZone>();
     ZoneCompiler compiler(*compiled);
-    if (auto done = compiler.compile(zone); !done) {
+    if (auto done = compiler.compile(*zone); !done) {
         return tl::unexpected(done.error());
     }
+    compiled->source_ = std::move(zone);
     return std::shared_ptr<const CompiledZone>(std::move(compiled));
 }
 

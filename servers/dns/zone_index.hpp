@@ -110,8 +110,14 @@ public:
     // section 3).
     [[nodiscard]] RecordView negative_soa() const;
 
+    // The zone as parsed, with the owner names' case and every record as the files list them
+    // (the server's loader drops their file positions). Zone transfers send these records.
+    // Never null for a zone built by compile_zone().
+    [[nodiscard]] const std::shared_ptr<const zone::Zone>& source() const { return source_; }
+
 private:
-    friend Result<std::shared_ptr<const CompiledZone>> compile_zone(const zone::Zone& zone);
+    friend Result<std::shared_ptr<const CompiledZone>>
+    compile_zone(std::shared_ptr<const zone::Zone> zone);
     friend class ZoneCompiler;
 
     struct EncodedRecord {
@@ -133,6 +139,7 @@ private:
     std::vector<std::uint8_t> data_;
     std::vector<std::uint16_t> name_offsets_; // per record, see EncodedRecord
     EncodedRecord negative_soa_;              // a copy of the SOA with the negative TTL
+    std::shared_ptr<const zone::Zone> source_;
 
     [[nodiscard]] RecordView view(const EncodedRecord& record) const;
 };
@@ -143,8 +150,11 @@ private:
 
 // Compiles zone. Left out are records outside the zone, records of a class other than the apex
 // SOA's, duplicate records and CNAME or DNAME records whose rdata is not one name. Fails when
-// there is no SOA at the apex.
+// there is no SOA at the apex. The compiled zone keeps a copy of zone as its source().
 Result<std::shared_ptr<const CompiledZone>> compile_zone(const zone::Zone& zone);
+
+// Compiles zone as above and keeps zone itself as the source(), without a copy.
+Result<std::shared_ptr<const CompiledZone>> compile_zone(std::shared_ptr<const zone::Zone> zone);
 
 // The zones one server serves. Immutable; a reload builds a new set and swaps a
 // std::shared_ptr<const ZoneSet>.

@@ -45,9 +45,10 @@ std::vector<Diagnostic> only(Severity severity, const std::vector<Diagnostic>& d
     return selected;
 }
 
-// Validates a parsed zone and compiles it. Returns null when the zone has errors, which then
-// are in errors; warnings are collected either way.
-std::shared_ptr<const CompiledZone> check_and_compile(const LoadedZone& zone,
+// Validates a parsed zone and compiles it, moving the parsed records into the compiled zone's
+// source. Returns null when the zone has errors, which then are in errors; warnings are
+// collected either way.
+std::shared_ptr<const CompiledZone> check_and_compile(LoadedZone& zone,
                                                       std::vector<Diagnostic>& errors,
                                                       std::vector<Diagnostic>& warnings)
 {
@@ -65,7 +66,12 @@ std::shared_ptr<const CompiledZone> check_and_compile(const LoadedZone& zone,
         return nullptr;
     }
 
-    auto compiled = compile_zone(zone.result.zone);
+    // Zone transfers read the records but not their file positions, which would cost a string
+    // per record for as long as the zone is served.
+    for (auto& record : zone.result.zone.records) {
+        record.where = {};
+    }
+    auto compiled = compile_zone(std::make_shared<const zone::Zone>(std::move(zone.result.zone)));
     if (!compiled) {
         Diagnostic failure;
         failure.where = compiled.error().where.value_or(SourceLocation{zone.path, 0, 0});

@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # robur hooks install: the pre-receive hook accepts a valid push and rejects an invalid one
-# with path:line messages, leaving the branch where it was.
+# with path:line messages, leaving the branch where it was. The post-receive hook sends a
+# NOTIFY for the zones a push to the served branch changed to hooks.notify-server, here a
+# small UDP responder of this test on 127.0.0.1, and never fails the push.
 set -euo pipefail
 
 : "${ROBUR:?ROBUR must name the robur binary}"
 command -v git >/dev/null || { echo "git not found, skipping"; exit 77; }
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+responder_pid=
+cleanup() {
+    if [ -n "$responder_pid" ]; then
+        kill "$responder_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
 cd "$work"
 export GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@example.com
 export GIT_COMMITTER_NAME=Tester GIT_COMMITTER_EMAIL=tester@example.com
@@ -73,6 +82,83 @@ set -e
 check "foreign hook is not replaced" test "$status" -eq 1
 check "foreign hook is left as it was" grep -q '^exit 0$' other.git/hooks/pre-receive
 check "--force replaces a foreign hook" "$ROBUR" hooks install --force other.git
+
+# Answers every datagram on a free port of 127.0.0.1 with the datagram itself, QR set: a
+# NOERROR answer to a NOTIFY. Writes the port to the file $1 once it is bound.
+start_responder() {
+    /usr/bin/python3 -c '
+import os, socket, sys
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".new", "w") as out:
+    out.write(str(sock.getsockname()[1]))
+os.rename(sys.argv[1] + ".new", sys.argv[1])
+sock.settimeout(300)
+while True:
+    data, peer = sock.recvfrom(65535)
+    answer = bytearray(data)
+    answer[2] |= 0x80
+    sock.sendto(bytes(answer), peer)
+' "$1" &
+    responder_pid=$!
+    for _ in $(seq 100); do
+        if [ -s "$1" ]; then
+            return 0
+        fi
+        kill -0 "$responder_pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    echo "the UDP responder did not start" >&2
+    return 1
+}
+
+cd "$work"
+check "post-receive hook is installed" test -x server.git/hooks/post-receive
+start_responder "$work/port"
+port=$(cat "$work/port")
+cd clone
+git reset -q --hard origin/main
+
+git config -f robur.conf hooks.notify-server "127.0.0.1:$port"
+sed -i 's/2026010102 ;/2026010104 ;/' "$zone"
+git commit -qam "Notify 127.0.0.1 after each push"
+output=$(git push origin main 2>&1)
+check "push with notify-server announces the changed zone" \
+    grep -q "example.com: NOTIFY answered by 127.0.0.1:$port (NOERROR) after 1 attempt" <<<"$output"
+
+git config -f robur.conf dns.threads 2
+git commit -qam "Change only robur.conf"
+output=$(git push origin main 2>&1)
+check "push without zone changes notifies nothing" grep -q "no zone changed in" <<<"$output"
+
+sed -i 's/2026010104 ;/2026010105 ;/' "$zone"
+git commit -qam "A change on another branch"
+output=$(git push origin HEAD:refs/heads/other 2>&1)
+check "push to a branch that is not served notifies nothing" \
+    test -z "$(grep -i notify <<<"$output" || true)"
+git reset -q --hard origin/main
+
+kill "$responder_pid"
+wait "$responder_pid" 2>/dev/null || true
+responder_pid=
+sed -i 's/2026010104 ;/2026010106 ;/' "$zone"
+git commit -qam "Push while the server is down"
+set +e
+output=$(git push origin main 2>&1)
+status=$?
+set -e
+check "push succeeds when the NOTIFY is not answered" test "$status" -eq 0
+check "unanswered NOTIFY is reported" grep -q "NOTIFY to 127.0.0.1:$port failed" <<<"$output"
+check "branch moved despite the failed NOTIFY" \
+    test "$(git -C ../server.git rev-parse main)" = "$(git rev-parse HEAD)"
+
+git config -f robur.conf --unset hooks.notify-server
+sed -i 's/2026010106 ;/2026010107 ;/' "$zone"
+git commit -qam "Stop notifying"
+output=$(git push origin main 2>&1)
+check "push without notify-server sends nothing" \
+    test -z "$(grep -i notify <<<"$output" || true)"
+cd "$work"
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0
