@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "servers/dns/notify_targets.hpp"
+
 namespace robur::dns {
 
 namespace {
@@ -98,6 +100,13 @@ Result<ZoneAccess> read_section(const store::Config& config, const std::string& 
     access.transfer = std::move(*transfer);
     access.update = std::move(*update);
     access.notify = std::move(*notify);
+    for (const auto& value : *also_notify) {
+        if (auto parsed = parse_also_notify(value); !parsed) {
+            return make_error(Errc::invalid_argument,
+                              fmt::format("{}: {}also-notify: {}", config.path(), prefix,
+                                          parsed.error().message));
+        }
+    }
     access.also_notify = std::move(*also_notify);
     if (*serial) {
         if (**serial != "auto" && **serial != "manual") {

@@ -149,6 +149,13 @@ TEST(AccessPolicy, ReportsTheKeyAndValueOfABadSetting)
     auto serial = store::Config::parse("[dns]\n\tserial = sometimes\n", "robur.conf");
     ASSERT_TRUE(serial);
     EXPECT_FALSE(AccessPolicy::from_config(*serial));
+
+    auto notify = store::Config::parse("[zone \"example.com\"]\n\talso-notify = ns2:53\n",
+                                       "robur.conf");
+    ASSERT_TRUE(notify);
+    auto bad_notify = AccessPolicy::from_config(*notify);
+    ASSERT_FALSE(bad_notify);
+    EXPECT_NE(bad_notify.error().message.find("also-notify"), std::string::npos);
 }
 
 } // namespace
