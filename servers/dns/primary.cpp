@@ -64,6 +64,23 @@ bool is_documentation_address(const asio::ip::address& address)
     return bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8;
 }
 
+// The size of the TSIG record that signs the answer to a verified request (RFC 8945 section
+// 4.2): owner, the fixed RR fields, algorithm name, time, fudge, MAC with its length, original
+// ID, error and an empty Other Data.
+std::size_t tsig_record_size(const tsig::Verification& verification)
+{
+    if (verification.status != tsig::Status::verified || verification.key == nullptr) {
+        return 0;
+    }
+    const auto& key = *verification.key;
+    constexpr std::size_t fixed_rr_fields = 10;    // type, class, TTL, RDLENGTH
+    constexpr std::size_t fixed_rdata_fields = 16; // time 6, fudge 2, MAC size 2, ID 2, error 2,
+                                                   // other length 2
+    return key.name.wire_length() + fixed_rr_fields +
+           tsig::algorithm_name(key.algorithm).wire_length() + fixed_rdata_fields +
+           tsig::digest_size(key.algorithm);
+}
+
 } // namespace
 
 // One deferred request, with what its checks found.
@@ -255,6 +272,7 @@ void Primary::answer_signed_query(Request& request)
     std::vector<std::uint8_t> answer(max_tcp_message);
     const auto transport =
         request.context.transport == QueryTransport::tcp ? Transport::tcp : Transport::udp;
+    responder_.set_reserved_space(tsig_record_size(request.tsig));
     const auto length = responder_.respond(*request.zones, request.query, transport, answer);
     if (length == 0 || length == Responder::deferred) {
         return;

@@ -163,15 +163,16 @@ Rcode Responder::screen_query() const
 // payload size between 512 and our own 1232 (RFC 6891 section 6.2.5), 65535 over TCP.
 std::size_t Responder::response_limit(Transport transport) const
 {
+    const std::size_t available = out_.size() - std::min(out_.size(), reserved_);
     if (transport == Transport::tcp) {
-        return out_.size();
+        return available;
     }
     std::size_t payload = min_udp_payload;
     if (query_.edns) {
         payload =
             std::clamp<std::size_t>(query_.edns->udp_payload, min_udp_payload, server_udp_payload);
     }
-    return std::min(payload, out_.size());
+    return std::min(payload - std::min(payload, reserved_), available);
 }
 
 // Returns the deepest zone holding the query name, except that DS at a zone apex comes from

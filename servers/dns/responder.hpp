@@ -39,6 +39,9 @@ public:
     // messages, AXFR and IXFR queries and TSIG-signed queries, which the primary answers.
     void set_defer_to_primary(bool defer) { defer_to_primary_ = defer; }
 
+    // Keeps octets free at the end of every response, for a TSIG record the caller appends.
+    void set_reserved_space(std::size_t octets) { reserved_ = octets; }
+
     // The response to query with rcode and the question copied, nothing else; 0 when the query
     // is too short for a header or is itself a response. Used for errors the primary reports.
     std::size_t write_rcode(std::span<const std::uint8_t> query, Rcode rcode,
@@ -79,6 +82,7 @@ private:
     MessageWriter writer_;
     Query query_;
     bool defer_to_primary_ = false;
+    std::size_t reserved_ = 0;
     std::span<std::uint8_t> out_;
     Rcode last_rcode_ = Rcode::noerror;
 

@@ -43,8 +43,12 @@ std::set<std::string> error_messages(const std::vector<Diagnostic>& diagnostics)
 // Returns the first error the update brings into the zone, or nullopt when it brings none.
 std::optional<std::string> new_zone_error(const zone::Zone& before, const zone::Zone& after)
 {
+    const auto findings = zone::validate_zone(after);
+    if (!has_errors(findings)) {
+        return std::nullopt;
+    }
     const auto old_errors = error_messages(zone::validate_zone(before));
-    for (const auto& diagnostic : zone::validate_zone(after)) {
+    for (const auto& diagnostic : findings) {
         if (diagnostic.severity == Severity::error && old_errors.count(diagnostic.message) == 0) {
             return diagnostic.message;
         }
