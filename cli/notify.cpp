@@ -253,7 +253,7 @@ std::string outcome_json(const dns::NotifyRequest& request, const dns::NotifyOut
         outcome.attempts, zone::json_quote(outcome.message));
 }
 
-// What an error RCODE usually means for a NOTIFY, as a clause for the message.
+// The usual cause of an error RCODE in a NOTIFY answer, as a clause for the message.
 std::string_view rcode_hint(dns::Rcode rcode)
 {
     switch (static_cast<int>(rcode)) {

@@ -17,16 +17,16 @@ namespace {
 
 NotifyOutcome internal_failure(std::exception_ptr exception)
 {
-    std::string what = "unknown exception";
+    std::string reason = "unknown exception";
     try {
         std::rethrow_exception(exception);
     } catch (const std::exception& error) {
-        what = error.what();
+        reason = error.what();
     } catch (...) {
     }
     return NotifyOutcome{.answered = false,
                          .rcode = Rcode::noerror,
-                         .message = fmt::format("NOTIFY exchange failed: {}", what),
+                         .message = fmt::format("NOTIFY exchange failed: {}", reason),
                          .attempts = 0,
                          .status = NotifyStatus::send_failed};
 }

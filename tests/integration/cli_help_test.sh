@@ -19,6 +19,7 @@ commands=(
     "serve" "serve dns"
     "key" "key tsig" "key tsig new"
     "hooks" "hooks install"
+    "notify"
 )
 for command in "${commands[@]}"; do
     # shellcheck disable=SC2086 # the command words are split on purpose
@@ -53,7 +54,7 @@ for page in "$ROBUR_SOURCE_DIR"/man/*.1; do
     fi
 done
 
-for page in robur robur-zone robur-serve robur-key; do
+for page in robur robur-zone robur-serve robur-key robur-notify; do
     [ -f "$ROBUR_SOURCE_DIR/man/$page.1" ] || fail "man page $page.1 is missing"
 done
 
