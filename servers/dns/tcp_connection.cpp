@@ -60,6 +60,13 @@ public:
         wake_connection();
     }
 
+    // True when messages wait or the stream is closed, so that take() has something to do.
+    bool has_work()
+    {
+        const std::lock_guard lock(mutex_);
+        return closed_ || !messages_.empty();
+    }
+
     // Moves the messages received so far into out; returns true when no more will come.
     bool take(std::vector<std::vector<std::uint8_t>>& out)
     {
@@ -255,8 +262,12 @@ asio::awaitable<bool> TcpConnection::write_pending_answer()
             co_return false;
         }
         // The answering thread cancels the wait when it adds a message or closes the stream.
-        // Both run on this connection's thread, so a wake-up cannot fall between take() and
-        // the wait.
+        // A cancel that ran while the write above was suspended found no wait and is lost, so
+        // the queue is checked again here; from this check to the wait nothing else runs on
+        // this connection's thread.
+        if (pending_->has_work()) {
+            continue;
+        }
         boost::system::error_code error;
         wakeup_.expires_at(Clock::time_point::max());
         co_await wakeup_.async_wait(asio::redirect_error(asio::use_awaitable, error));
