@@ -260,9 +260,12 @@ std::optional<Query> check_request(std::span<const std::uint8_t> request, const 
         summary = send_error(request, &*query, Rcode::badvers, context, send);
         return std::nullopt;
     }
-    if (query->qclass != zone_class(zone)) {
-        // RFC 5936 section 2.2.1: NOTAUTH when the server is not authoritative for the zone,
-        // and it is authoritative in the zone's class only.
+    WireName qname = query->qname;
+    lowercase_name({qname.bytes.data(), qname.length});
+    const bool is_apex = std::ranges::equal(qname.wire(), zone.node_name(zone.node(zone.apex())));
+    if (!is_apex || query->qclass != zone_class(zone)) {
+        // RFC 5936 section 2.2.1: NOTAUTH when the server is not authoritative for the zone
+        // named, and it is authoritative for this zone's apex in this zone's class only.
         summary =
             send_error(request, &*query, static_cast<Rcode>(tsig::rcode_notauth), context, send);
         return std::nullopt;

@@ -30,7 +30,7 @@ struct TransferContext {
     std::uint64_t now = 0; // seconds since 1970, the time signed of the answer's TSIG records
 };
 
-// What one answer sent, for the caller's log line.
+// What one response sent, for the caller's log line.
 struct TransferSummary {
     Rcode rcode = Rcode::noerror;
     std::size_t messages = 0;
@@ -41,15 +41,16 @@ struct TransferSummary {
 
 // Answers an AXFR request for zone (RFC 5936): the SOA, every other record of the zone, glue
 // and occluded records included, and the SOA again, packed into as many messages of at most
-// 65535 octets as needed. The question is copied into the first message only, as BIND does;
-// an OPT record is added to every message when the request had one. Over UDP the answer is
-// NOTIMP, because RFC 5936 section 4.2 leaves AXFR over UDP undefined. A QCLASS other than
-// the zone's gets NOTAUTH, a malformed request FORMERR, and an EDNS version above 0 BADVERS.
-// The caller has matched the QNAME to zone and checked access.
+// 65535 octets as needed. The question is copied into the first message only, as BIND 9's
+// xfrout.c does, and an OPT record is added to every message when the request had one. Over
+// UDP the answer is NOTIMP, because RFC 5936 section 4.2 leaves AXFR over UDP undefined. A
+// QNAME other than the zone's apex or a QCLASS other than the zone's gets NOTAUTH, a malformed
+// request FORMERR, and an EDNS version above 0 BADVERS. The caller has picked zone for the
+// QNAME and checked access.
 TransferSummary answer_axfr(std::span<const std::uint8_t> query, const CompiledZone& zone,
                             const TransferContext& context, const MessageSink& send);
 
-// Answers an IXFR request for zone (RFC 1995); the request carries the client's SOA in the
+// Answers an IXFR request for zone (RFC 1995). The request carries the client's SOA in the
 // authority section, and a request without it gets FORMERR. A client whose serial is the
 // current one or newer (RFC 1982) gets the current SOA alone. Otherwise history supplies the
 // differences since the client's serial, sent as the current SOA, then per step the old SOA,

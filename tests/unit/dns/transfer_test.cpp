@@ -1,6 +1,7 @@
 // AXFR (RFC 5936) and IXFR (RFC 1995) answers: message layout, packing, TSIG on every message,
 // and the IXFR forms (incremental, whole zone, current SOA alone) over TCP and UDP.
 
+#include <algorithm>
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "servers/dns/tsig.hpp"
 #include "servers/dns/zone_history.hpp"
 #include "servers/dns/zone_loader.hpp"
+#include "servers/dns/zone_set_loader.hpp"
 #include "store/repository.hpp"
 #include "tests/unit/dns/dns_test_support.hpp"
 #include "tests/unit/store/fixture.hpp"
@@ -195,6 +197,32 @@ TEST(Axfr, OtherClassIsNotauth)
     const auto response = parse_response(sent.messages[0]);
     EXPECT_EQ(response.rcode(), tsig::rcode_notauth);
     EXPECT_TRUE(response.answer.empty());
+}
+
+TEST(Axfr, NameBelowApexIsNotauth)
+{
+    const auto zone = small_zone().compile();
+    Sent sent;
+    answer_axfr(make_query("www.example.com.", axfr), *zone,
+                TransferContext{Transport::tcp, nullptr, 0}, sent.sink());
+    ASSERT_EQ(sent.messages.size(), 1U);
+    const auto response = parse_response(sent.messages[0]);
+    EXPECT_EQ(response.rcode(), tsig::rcode_notauth);
+    EXPECT_TRUE(response.answer.empty());
+    EXPECT_EQ(response.qname, "www.example.com.");
+}
+
+TEST(Axfr, ApexInOtherCaseIsAnswered)
+{
+    const auto zone = small_zone().compile();
+    Sent sent;
+    answer_axfr(make_query("EXAMPLE.Com.", axfr), *zone,
+                TransferContext{Transport::tcp, nullptr, 0}, sent.sink());
+    ASSERT_EQ(sent.messages.size(), 1U);
+    const auto response = parse_response(sent.messages[0]);
+    EXPECT_EQ(response.rcode(), 0);
+    EXPECT_EQ(response.qname, "EXAMPLE.Com."); // the question is copied as sent
+    EXPECT_EQ(response.answer.size(), 10U);
 }
 
 TEST(Axfr, MalformedRequestIsFormerr)
@@ -417,6 +445,8 @@ public:
             .value();
     }
 
+    [[nodiscard]] store::Snapshot snapshot() const { return repository_->snapshot().value(); }
+
     ZoneHistory history()
     {
         return ZoneHistory(store::Repository::open(temp_.path() / "repo").value(), "main");
@@ -599,6 +629,57 @@ TEST(Ixfr, RequestWithoutSoaIsFormerr)
                 TransferContext{Transport::tcp, nullptr, 0}, sent.sink());
     ASSERT_EQ(sent.messages.size(), 1U);
     EXPECT_EQ(parse_response(sent.messages[0]).rcode(), static_cast<std::uint16_t>(Rcode::formerr));
+}
+
+TEST(Axfr, LoadedZoneKeepsOwnerCase)
+{
+    IxfrRepository repository;
+    repository.commit(1, "WWW.Sub IN A 192.0.2.10\n");
+    ZoneSetLoader loader;
+    ASSERT_TRUE(loader.load(repository.snapshot()).has_value());
+    const auto zones = loader.zone_set();
+    const CompiledZone* zone = zones->find_exact(test::wire("example.com."));
+    ASSERT_NE(zone, nullptr);
+    ASSERT_NE(zone->source(), nullptr);
+    for (const auto& record : zone->source()->records) {
+        EXPECT_TRUE(record.where.path.empty()) << "the loader keeps no file positions";
+    }
+
+    Sent sent;
+    answer_axfr(make_query("example.com.", axfr), *zone,
+                TransferContext{Transport::tcp, nullptr, 0}, sent.sink());
+    const auto records = answers(sent.parsed());
+    const auto found = std::find_if(records.begin(), records.end(), [](const ParsedRecord& record) {
+        return record.data == "192.0.2.10";
+    });
+    ASSERT_NE(found, records.end());
+    EXPECT_EQ(found->owner, "WWW.Sub.example.com.");
+}
+
+TEST(Ixfr, DamagedRequestsAreAnsweredSafely)
+{
+    IxfrRepository repository;
+    repository.commit(1, "");
+    const auto zone = repository.commit(2, "www IN A 192.0.2.10\n");
+    auto history = repository.history();
+    const auto query = ixfr_query(1, QueryOptions{.edns = true});
+
+    // Every prefix of the request, and the request with each octet flipped, gets at most one
+    // message and never a read outside the request (checked under AddressSanitizer).
+    for (std::size_t length = 0; length < query.size(); ++length) {
+        Sent sent;
+        answer_ixfr(std::span(query).first(length), *zone, history,
+                    TransferContext{Transport::udp, nullptr, 0}, sent.sink());
+        EXPECT_LE(sent.messages.size(), 1U) << "prefix " << length;
+    }
+    for (std::size_t offset = 0; offset < query.size(); ++offset) {
+        auto damaged = query;
+        damaged[offset] ^= 0xFF;
+        Sent sent;
+        answer_ixfr(damaged, *zone, history, TransferContext{Transport::udp, nullptr, 0},
+                    sent.sink());
+        EXPECT_LE(sent.messages.size(), 1U) << "offset " << offset;
+    }
 }
 
 TEST(IxfrTsig, SignedIncrementalAnswerVerifies)

@@ -73,8 +73,10 @@ public:
 
     ZoneHistory history(ZoneHistoryLimits limits = {})
     {
-        return ZoneHistory(store::Repository::open(temp_.path() / "repo").value(), "main", limits);
+        return ZoneHistory(store::Repository::open(root()).value(), "main", limits);
     }
+
+    [[nodiscard]] std::filesystem::path root() const { return temp_.path() / "repo"; }
 
 private:
     store::testing::TempDir temp_;
