@@ -19,7 +19,8 @@ constexpr std::uint32_t catalog_ttl = 0;
 
 std::string catalog_member_id(const zone::Name& member)
 {
-    const auto wire = member.lowercase().wire();
+    const auto lower = member.lowercase();
+    const auto wire = lower.wire();
     std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
     unsigned int length = 0;
     EVP_Digest(wire.data(), wire.size(), digest.data(), &length, EVP_sha256(), nullptr);
