@@ -250,8 +250,8 @@ void Primary::send_rcode(Request& request, Rcode rcode)
         return;
     }
     answer.resize(length);
-    if (rcode == Rcode::noerror || rcode == Rcode::notauth || rcode == Rcode::refused) {
-        // Authoritative for the zone in question, as BIND and Knot answer NOTIFY and UPDATE.
+    if (rcode == Rcode::noerror) {
+        // A NOERROR answer to NOTIFY or UPDATE comes from the zone's authoritative server.
         answer[2] = static_cast<std::uint8_t>(answer[2] | (flag::aa >> 8));
     }
     send_signed(request, std::move(answer));
