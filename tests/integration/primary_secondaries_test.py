@@ -14,7 +14,9 @@ transfer example.com from it with their keys. Then:
   (e) AXFR signed with a transfer key works with kdig and dig, and unsigned AXFR is REFUSED
       because robur.conf allows no address.
 
-Environment: ROBUR (robur binary). Exits 77 when named, knotd, dig, kdig or dnspython is missing.
+Environment: ROBUR (robur binary); ROBUR_KEEP_TEST_DIR, when set, names a folder to copy the
+test's repository and every server log into. Exits 77 when named, knotd, dig, kdig or
+dnspython is missing.
 """
 
 import os
@@ -37,8 +39,8 @@ except ImportError:
 
 from dns_peers import LOOPBACK, ServerError, free_port  # noqa: E402
 from robur_primary import (  # noqa: E402
-    ZONE, ZONE_FILE, Checks, DataRepository, format_config, new_tsig_key, robur_binary,
-    start_primary)
+    ZONE, ZONE_FILE, Checks, DataRepository, foreign_notify_targets, format_config,
+    new_tsig_key, robur_binary, start_primary)
 from secondaries import (  # noqa: E402
     BindSecondary, KnotSecondary, missing_tools, query_serial, stop_all, tool_path)
 
@@ -226,6 +228,8 @@ def run_test(robur, root):
         checks.check(False, str(error))
     finally:
         stop_all(servers)
+        foreign = foreign_notify_targets(primary.log_path)
+        checks.check(not foreign, f"robur sent NOTIFY beyond 127.0.0.1: {foreign}")
         if checks.failures:
             print(f"robur log {primary.log_path}:\n{primary.log_tail(60)}", file=sys.stderr)
     return checks.exit_code()

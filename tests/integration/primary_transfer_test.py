@@ -45,20 +45,22 @@ except ImportError:
 
 from dns_peers import LOOPBACK, ServerError, free_port  # noqa: E402
 from robur_primary import (  # noqa: E402
-    ZONE, ZONE_FILE, Checks, DataRepository, format_config, new_tsig_key, robur_binary,
-    start_primary)
+    ZONE, ZONE_FILE, Checks, DataRepository, foreign_notify_targets, format_config,
+    new_tsig_key, robur_binary, start_primary)
 from secondaries import TsigKey, missing_tools, query_serial  # noqa: E402
 
 ORIGIN = dns.name.from_text(ZONE)
 EXAMPLE_NET = """$ORIGIN example.net.
 $TTL 3600
 @    IN SOA ns1.example.net. hostmaster.example.net. 2026010101 7200 3600 1209600 3600
-     IN NS  ns1.example.net.
+     IN NS  ns1.example.invalid.
 ns1  IN A   192.0.2.1
 """
 # About 90 KB of TXT data: more than one TCP message can carry (65,535 octets), so the
 # transfer needs several messages and each needs its own TSIG (RFC 8945 section 5.3.1).
 BULK_RECORDS = 800
+# Connections that each carry four signed requests in check_connection_reuse.
+REUSED_CONNECTIONS = 100
 
 
 class TransferResult:
@@ -355,6 +357,32 @@ def check_udp_ixfr(checks, port, key, old, current, fits):
                      f" {len(result.records)} records; expected the current SOA alone")
 
 
+def check_connection_reuse(checks, port, key, old, current):
+    """Several signed requests on one TCP connection are all answered, in order.
+
+    Knot 3.2 refreshes this way: a signed SOA query, then a signed IXFR on the same connection.
+    A lost answer stalls its refresh until the retry timer (an hour for the test zone).
+    """
+    for connection in range(REUSED_CONNECTIONS):
+        with socket.create_connection((LOOPBACK, port), timeout=3) as stream:
+            for step, rdtype in enumerate(("SOA", "IXFR", "SOA", "IXFR"), start=1):
+                query = make_transfer_query(ZONE, rdtype, old if rdtype == "IXFR" else None, key)
+                wire = query.to_wire()
+                stream.sendall(struct.pack("!H", len(wire)) + wire)
+                result = TransferResult()
+                try:
+                    parse_message(read_message(stream), query, key, None, result)
+                except (OSError, dns.exception.DNSException) as error:
+                    checks.check(False, f"connection {connection}: request {step} ({rdtype}) of"
+                                 f" signed SOA, IXFR, SOA, IXFR on one TCP connection: {error!r}")
+                    return
+                if result.rcode != "NOERROR" or result.soa_serials[:1] != [current]:
+                    checks.check(False, f"connection {connection}: {rdtype} answered"
+                                 f" {result.rcode} with SOA serials {result.soa_serials[:2]}")
+                    return
+    checks.check(True, "signed requests on reused TCP connections")
+
+
 def check_access(checks, port, keys):
     def axfr(zone, key):
         return transfer(port, zone, "AXFR", key=key)
@@ -395,7 +423,7 @@ def check_access(checks, port, keys):
 
 
 def setup(robur, root, port):
-    made = {
+    generated = {
         "transfer": new_tsig_key(robur, "xfr._transfer.example.com"),
         "update": new_tsig_key(robur, "admin._update.example.com", "hmac-sha384"),
         "notify": new_tsig_key(robur, "hook._notify.example.com"),
@@ -403,16 +431,16 @@ def setup(robur, root, port):
         "other zone": new_tsig_key(robur, "xfr._transfer.example.net"),
     }
     repository = DataRepository(robur, os.path.join(root, "repo"))
-    lines = [made[label][1] for label in ("transfer", "update", "notify")]
+    lines = [generated[label][1] for label in ("transfer", "update", "notify")]
     repository.write("keys/example.com._keys", "\n".join(lines) + "\n")
     # A key whose name grants nothing and lies outside the zone goes into the file of keys
     # that belong to no zone.
-    repository.write("keys/_keys", made["explicit"][1] + "\n")
-    repository.write("keys/example.net._keys", made["other zone"][1] + "\n")
+    repository.write("keys/_keys", generated["explicit"][1] + "\n")
+    repository.write("keys/example.net._keys", generated["other zone"][1] + "\n")
     repository.write("zones/example.net.zone", EXAMPLE_NET)
     repository.write("robur.conf", format_config([
         ("dns", [("listen", f"{LOOPBACK}:{port}")]),
-        (f'zone "{ZONE}"', [("allow-transfer", f"key {made['explicit'][0].name}")]),
+        (f'zone "{ZONE}"', [("allow-transfer", f"key {generated['explicit'][0].name}")]),
         ('zone "example.net"', [("allow-transfer", LOOPBACK)]),
     ]))
     repository.raise_serial()
@@ -420,7 +448,7 @@ def setup(robur, root, port):
     pushed = repository.push()
     if pushed.returncode != 0:
         raise RuntimeError(f"first push rejected:\n{pushed.stderr}")
-    return repository, {label: key for label, (key, _) in made.items()}
+    return repository, {label: key for label, (key, _) in generated.items()}
 
 
 def wait_for_serial(port, serial, primary):
@@ -434,6 +462,14 @@ def wait_for_serial(port, serial, primary):
     raise ServerError(f"robur does not serve serial {serial} 5 s after the push")
 
 
+def guarded(checks, check, *args):
+    """Run one check function; a network error fails that check only, so the others still run."""
+    try:
+        check(checks, *args)
+    except (OSError, dns.exception.DNSException) as error:
+        checks.check(False, f"{check.__name__}: {type(error).__name__}: {error}")
+
+
 def run_test(robur, root):
     checks = Checks()
     port = free_port()
@@ -445,19 +481,22 @@ def run_test(robur, root):
         versions = [(repository.serial(), repository.head())]
         versions += push_small_versions(repository)
         wait_for_serial(port, versions[-1][0], primary)
-        check_udp_ixfr(checks, port, key, versions[0][0], versions[-1][0], fits=True)
+        guarded(checks, check_udp_ixfr, port, key, versions[0][0], versions[-1][0], True)
+        guarded(checks, check_connection_reuse, port, key, versions[1][0], versions[2][0])
 
         versions.append(push_bulk_version(repository))
         wait_for_serial(port, versions[-1][0], primary)
-        check_udp_ixfr(checks, port, key, versions[-2][0], versions[-1][0], fits=False)
-        check_axfr(checks, repository, port, key, *versions[-1])
-        check_ixfr(checks, repository, port, key, versions)
-        check_access(checks, port, keys)
+        guarded(checks, check_udp_ixfr, port, key, versions[-2][0], versions[-1][0], False)
+        guarded(checks, check_axfr, repository, port, key, *versions[-1])
+        guarded(checks, check_ixfr, repository, port, key, versions)
+        guarded(checks, check_access, port, keys)
         primary.raise_if_exited()
-    except (ServerError, OSError, dns.exception.DNSException) as error:
-        checks.check(False, f"{type(error).__name__}: {error}")
+    except ServerError as error:
+        checks.check(False, str(error))
     finally:
         primary.stop()
+        foreign = foreign_notify_targets(primary.log_path)
+        checks.check(not foreign, f"robur sent NOTIFY beyond 127.0.0.1: {foreign}")
         if checks.failures:
             print(f"robur log {primary.log_path}:\n{primary.log_tail(30)}", file=sys.stderr)
     return checks.exit_code()

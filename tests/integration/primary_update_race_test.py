@@ -34,8 +34,8 @@ except ImportError:
 
 from dns_peers import LOOPBACK, ServerError, free_port  # noqa: E402
 from robur_primary import (  # noqa: E402
-    ZONE, ZONE_FILE, Checks, DataRepository, format_config, new_tsig_key, robur_binary, run,
-    send_update, start_primary)
+    ZONE, ZONE_FILE, Checks, DataRepository, foreign_notify_targets, format_config,
+    new_tsig_key, robur_binary, run, send_update, start_primary)
 from secondaries import missing_tools, query_serial  # noqa: E402
 
 CLIENTS = 4
@@ -198,6 +198,8 @@ def run_test(robur, root):
         checks.check(False, str(error))
     finally:
         primary.stop()
+        foreign = foreign_notify_targets(primary.log_path)
+        checks.check(not foreign, f"robur sent NOTIFY beyond 127.0.0.1: {foreign}")
         if checks.failures:
             print(f"robur log {primary.log_path}:\n{primary.log_tail(40)}", file=sys.stderr)
     return checks.exit_code()

@@ -37,14 +37,14 @@ except ImportError:
 
 from dns_peers import LOOPBACK, ServerError, free_port  # noqa: E402
 from robur_primary import (  # noqa: E402
-    ZONE, ZONE_FILE, Checks, DataRepository, commit_count, format_config, new_tsig_key,
-    nsupdate, robur_binary, run, send_update, start_primary)
+    ZONE, ZONE_FILE, Checks, commit_count, DataRepository, foreign_notify_targets,
+    format_config, new_tsig_key, nsupdate, robur_binary, run, send_update, start_primary)
 from secondaries import TsigKey, missing_tools, query_serial, tool_path  # noqa: E402
 
 EXAMPLE_NET = """$ORIGIN example.net.
 $TTL 3600
 @    IN SOA ns1.example.net. hostmaster.example.net. 2026010101 7200 3600 1209600 3600
-     IN NS  ns1.example.net.
+     IN NS  ns1.example.invalid.
 ns1  IN A   192.0.2.1
 """
 
@@ -270,6 +270,8 @@ def run_test(robur, root, corpus):
         checks.check(False, str(error))
     finally:
         primary.stop()
+        foreign = foreign_notify_targets(primary.log_path)
+        checks.check(not foreign, f"robur sent NOTIFY beyond 127.0.0.1: {foreign}")
         if checks.failures:
             print(f"robur log {primary.log_path}:\n{primary.log_tail(40)}", file=sys.stderr)
     return checks.exit_code()

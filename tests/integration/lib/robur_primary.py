@@ -106,6 +106,21 @@ def format_config(sections):
     return "\n".join(lines) + "\n"
 
 
+def without_notify_addresses(zone_text):
+    """Point the apex NS records of the `robur init` zone at names without addresses.
+
+    robur sends NOTIFY to the addresses of the zone's NS targets (RFC 1996 section 3.6), and
+    the template's ns2.example.com is 192.0.2.2 and 2001:db8::2. Tests send nothing beyond
+    127.0.0.1, so their NS targets lie under the reserved .invalid domain (RFC 2606), which
+    robur never resolves. The caller commits the change with its first commit.
+    """
+    text, count = re.subn(r"(\bIN\s+NS\s+)ns([12])\.example\.com\.", r"\1ns\2.example.invalid.",
+                          zone_text)
+    if count != 2:
+        raise RuntimeError(f"expected 2 apex NS records in the robur init zone, found {count}")
+    return text
+
+
 class DataRepository:
     """A bare robur repository (root/server.git) with robur's hooks, and a clone (root/work)."""
 
@@ -118,6 +133,7 @@ class DataRepository:
         if hooks:
             self.install_hooks()
         run(["git", "clone", "-q", self.bare, self.clone])
+        self.write(ZONE_FILE, without_notify_addresses(self.read(ZONE_FILE)))
 
     def install_hooks(self):
         """Install robur's hooks into the bare repository."""
@@ -268,3 +284,19 @@ def _read_tcp_message(stream):
 
     length = int.from_bytes(read_exactly(2), "big")
     return read_exactly(length)
+
+
+def foreign_notify_targets(log_path):
+    """Return the NOTIFY targets in robur's log that are not on the loopback address.
+
+    The test setups name only 127.0.0.1 targets, so any other target means a NOTIFY left the
+    machine. This reads robur's "notify ... target=ADDRESS:PORT" log lines.
+    """
+    try:
+        with open(log_path, errors="replace") as log:
+            text = log.read()
+    except OSError:
+        return []
+    targets = set(re.findall(r"\bnotify\b[^\n]*?\btarget=(\S+)", text))
+    return sorted(target for target in targets
+                  if not target.startswith(("127.", "[::1]")))

@@ -543,8 +543,6 @@ def self_test():
             return 1 if failed else 0
         finally:
             stop_all(servers)
-            if os.environ.get("KEEP"):
-                shutil.copytree(root, "/tmp/sec-keep", dirs_exist_ok=True)
 
 
 if __name__ == "__main__":
