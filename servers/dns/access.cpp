@@ -89,13 +89,30 @@ Result<ZoneAccess> read_section(const store::Config& config, const std::string& 
     auto notify = read_rules(config, prefix + "allow-notify");
     auto also_notify = config.get_all(prefix + "also-notify");
     auto serial = config.get_string(prefix + "serial");
+    auto notify_mode = config.get_string(prefix + "notify");
     if (!transfer || !update || !notify) {
         return tl::unexpected(!transfer ? transfer.error()
                               : !update ? update.error()
                                         : notify.error());
     }
-    if (!also_notify || !serial) {
-        return tl::unexpected(!also_notify ? also_notify.error() : serial.error());
+    if (!also_notify || !serial || !notify_mode) {
+        return tl::unexpected(!also_notify ? also_notify.error()
+                              : !serial    ? serial.error()
+                                           : notify_mode.error());
+    }
+    if (*notify_mode) {
+        const auto& value = **notify_mode;
+        if (value == "yes") {
+            access.notify_mode = NotifyMode::yes;
+        } else if (value == "explicit") {
+            access.notify_mode = NotifyMode::explicit_only;
+        } else if (value == "no") {
+            access.notify_mode = NotifyMode::no;
+        } else {
+            return make_error(Errc::invalid_argument,
+                              fmt::format("{}: {}notify must be yes, explicit or no, not \"{}\"",
+                                          config.path(), prefix, value));
+        }
     }
     access.transfer = std::move(*transfer);
     access.update = std::move(*update);
@@ -254,6 +271,16 @@ std::vector<std::string> AccessPolicy::also_notify(const zone::Name& zone) const
         return section->second.also_notify;
     }
     return {};
+}
+
+NotifyMode AccessPolicy::notify_mode(const zone::Name& zone) const
+{
+    for (const ZoneAccess* access : applicable(zone)) {
+        if (access->notify_mode) {
+            return *access->notify_mode;
+        }
+    }
+    return NotifyMode::yes;
 }
 
 bool AccessPolicy::serial_auto(const zone::Name& zone) const

@@ -9,6 +9,7 @@
 //   [zone "example.com"]
 //       allow-transfer = key NAME         adds to [dns] for this zone and below
 //       also-notify = 192.0.2.53:53 key NAME
+//       notify = explicit                 only also-notify and key-named secondaries
 //       serial = auto
 //
 // A signed request is also allowed when the key's own name grants the operation
@@ -16,6 +17,7 @@
 // address listed for its operation; nothing is allowed by default. A right to update includes
 // transfer and notify, and a right to transfer includes notify.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,6 +30,11 @@
 #include "store/config.hpp"
 
 namespace robur::dns {
+
+// Which secondaries get NOTIFY: every one found (yes, the default, as RFC 1996 section 3.6
+// asks), only those robur.conf and the key names list (explicit, as BIND's "notify explicit"),
+// or none (no).
+enum class NotifyMode : std::uint8_t { yes, explicit_only, no };
 
 // One allow-* value: a key name, or an address with a prefix length.
 struct AccessRule {
@@ -48,6 +55,7 @@ struct ZoneAccess {
     std::vector<AccessRule> notify;
     std::vector<std::string> also_notify; // raw values, parsed by the NOTIFY sender
     std::optional<bool> serial_auto;      // serial = auto or manual, when set
+    std::optional<NotifyMode> notify_mode; // notify = yes, explicit or no, when set
 };
 
 class AccessPolicy {
@@ -63,6 +71,9 @@ public:
 
     // The also-notify values of zone.
     [[nodiscard]] std::vector<std::string> also_notify(const zone::Name& zone) const;
+
+    // Which secondaries of zone get NOTIFY.
+    [[nodiscard]] NotifyMode notify_mode(const zone::Name& zone) const;
 
     // True when robur raises the serial of zone itself (serial = auto).
     [[nodiscard]] bool serial_auto(const zone::Name& zone) const;

@@ -429,7 +429,8 @@ void Primary::notify_changed_zones(const LoadSummary& summary, const PrimaryStat
         }
         auto origin = zone::Name::parse(origin_text);
         const CompiledZone* zone = origin ? find_zone(*zones, *origin) : nullptr;
-        if (zone == nullptr) {
+        const auto mode = origin ? state.policy.notify_mode(*origin) : NotifyMode::no;
+        if (zone == nullptr || mode == NotifyMode::no) {
             continue;
         }
         auto targets = notify_targets(*origin, *zones, state.keys.table,
@@ -439,8 +440,13 @@ void Primary::notify_changed_zones(const LoadSummary& summary, const PrimaryStat
                            log_quote(targets.error().message));
             continue;
         }
-        std::erase_if(*targets, [this](const NotifyTarget& target) {
-            return std::ranges::find(options_.own_addresses, target.address) !=
+        std::erase_if(*targets, [this, mode](const NotifyTarget& target) {
+            // A target is explicit when robur.conf or a key name lists it, whether or not an
+            // NS record names it too.
+            const bool listed = target.source.find("also-notify") != std::string::npos ||
+                                target.source.find("key ") != std::string::npos;
+            return (mode == NotifyMode::explicit_only && !listed) ||
+                   std::ranges::find(options_.own_addresses, target.address) !=
                        options_.own_addresses.end() ||
                    is_documentation_address(target.address.address);
         });

@@ -135,6 +135,22 @@ TEST(AccessPolicy, ReadsSerialPolicyAndAlsoNotify)
     EXPECT_TRUE(configured.also_notify(name("example.com.")).empty());
 }
 
+TEST(AccessPolicy, ReadsNotifyMode)
+{
+    const auto configured = policy(R"([dns]
+	notify = explicit
+[zone "example.org"]
+	notify = no
+)");
+    EXPECT_EQ(configured.notify_mode(name("example.com.")), NotifyMode::explicit_only);
+    EXPECT_EQ(configured.notify_mode(name("sub.example.org.")), NotifyMode::no);
+    EXPECT_EQ(policy("").notify_mode(name("example.com.")), NotifyMode::yes);
+
+    auto bad = store::Config::parse("[dns]\n\tnotify = sometimes\n", "robur.conf");
+    ASSERT_TRUE(bad);
+    EXPECT_FALSE(AccessPolicy::from_config(*bad));
+}
+
 TEST(AccessPolicy, ReportsTheKeyAndValueOfABadSetting)
 {
     auto config = store::Config::parse("[zone \"example.com\"]\n\tallow-update = nobody\n",
