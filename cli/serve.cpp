@@ -210,27 +210,30 @@ int serve_dns(const Context& context, const ServeDnsOptions& options)
         }
         primary_options.push_remote = *remote;
     }
-    dns::Primary primary(zones, std::move(*primary_repository), std::move(*history_repository),
-                         std::move(primary_options));
+    // Held by pointer, so that it can go before the server: requests it still queues hold
+    // response streams that post to the server's worker threads when they are destroyed.
+    auto primary = std::make_unique<dns::Primary>(zones, std::move(*primary_repository),
+                                                  std::move(*history_repository),
+                                                  std::move(primary_options));
     dns::Reloader reloader(std::move(*repository),
                            {.branch = *branch,
                             .poll_interval = std::chrono::milliseconds(*poll_interval),
                             .on_load =
-                                [&primary](const store::Snapshot& snapshot,
+                                [primary = primary.get()](const store::Snapshot& snapshot,
                                            const dns::LoadSummary& summary) {
-                                    primary.loaded(snapshot, summary);
+                                    primary->loaded(snapshot, summary);
                                 }},
                            zones);
-    primary.set_reloader(reloader);
+    primary->set_reloader(reloader);
     // Started first, so that the first load already sends NOTIFY to the secondaries.
-    primary.start();
+    primary->start();
     auto loaded = reloader.load();
     if (!loaded) {
         return report(loaded.error());
     }
 
     auto server = dns::Server::start(*server_settings, [&zones, &primary] {
-        return std::make_unique<dns::ResponderHandler>(zones, &primary);
+        return std::make_unique<dns::ResponderHandler>(zones, primary.get());
     });
     if (!server) {
         return report(server.error());
@@ -244,7 +247,8 @@ int serve_dns(const Context& context, const ServeDnsOptions& options)
     wait_for_stop_signal(signal_io, signals, reloader);
     (*server)->stop();
     reloader.stop();
-    primary.stop();
+    primary->stop();
+    primary.reset();
     logger->info("dns server stopped");
     return exit_ok;
 }
