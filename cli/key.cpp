@@ -130,6 +130,9 @@ int new_tsig_key(const Context& context, const NewKeyOptions& options)
 
 } // namespace
 
+// Defined in cli/key_dnssec.cpp.
+void add_key_dnssec_commands(CLI::App& key, Context& context);
+
 void add_key_commands(CLI::App& app, Context& context)
 {
     auto* key = app.add_subcommand("key", "Manage keys that authenticate peers");
@@ -162,6 +165,8 @@ void add_key_commands(CLI::App& app, Context& context)
         ->check(CLI::IsMember({"all", "dnskey", "bind", "knot"}));
 
     create->callback([&context, options] { context.exit_code = new_tsig_key(context, *options); });
+
+    add_key_dnssec_commands(*key, context);
 }
 
 } // namespace robur::cli

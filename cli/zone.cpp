@@ -13,6 +13,7 @@ void add_zone_commands(CLI::App& app, Context& context)
     add_zone_read_commands(*zone, context);
     add_zone_diff_command(*zone, context);
     add_zone_import_repo_command(*zone, context);
+    add_zone_ds_command(*zone, context);
 }
 
 } // namespace robur::cli

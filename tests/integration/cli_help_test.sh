@@ -16,8 +16,9 @@ commands=(
     ""
     "init"
     "zone" "zone validate" "zone import" "zone import-repo" "zone list" "zone show" "zone export" "zone diff"
+    "zone ds"
     "serve" "serve dns"
-    "key" "key tsig" "key tsig new"
+    "key" "key tsig" "key tsig new" "key dnssec" "key dnssec new"
     "hooks" "hooks install"
     "notify"
 )
