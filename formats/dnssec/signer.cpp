@@ -1,0 +1,417 @@
+#include "formats/dnssec/signer.hpp"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "formats/dnssec/nsec.hpp"
+#include "formats/dnssec/rrsig.hpp"
+#include "formats/dnssec/zone_nodes.hpp"
+
+namespace robur::dnssec {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+// A key by its position in the key list, so that each thread finds its own context for it.
+struct SigningKey {
+    std::size_t index = 0;
+};
+
+// The keys that sign the DNSKEY RRset, those that sign everything else, and both together for
+// the CDS and CDNSKEY RRsets.
+struct Roles {
+    std::vector<SigningKey> key_signing;
+    std::vector<SigningKey> zone_signing;
+    std::vector<SigningKey> all;
+};
+
+// One RRset to sign and the keys that sign it.
+struct SigningJob {
+    const RRset* rrset;
+    const std::vector<SigningKey>* keys;
+};
+
+bool is_denial_record(std::uint16_t type)
+{
+    return type == zone::rrtype::rrsig || type == zone::rrtype::nsec ||
+           type == zone::rrtype::nsec3 || type == zone::rrtype::nsec3param;
+}
+
+Result<void> check_keys(const zone::Name& origin, const std::vector<KeyPair>& keys)
+{
+    if (keys.empty()) {
+        return make_error(Errc::invalid_argument, "no DNSSEC key to sign the zone with");
+    }
+    for (const auto& key : keys) {
+        if (!(key.owner == origin)) {
+            return make_error(Errc::invalid_argument,
+                              fmt::format("the key {} belongs to {}, not to the zone {}",
+                                          key.key_tag(), key.owner.to_string(),
+                                          origin.to_string()));
+        }
+        if ((key.flags & dnskey_flags::zone_key) == 0 || !key.key) {
+            return make_error(Errc::invalid_argument,
+                              fmt::format("the key {} of {} has no zone key flag or no private "
+                                          "key, so it cannot sign",
+                                          key.key_tag(), origin.to_string()));
+        }
+    }
+    return {};
+}
+
+// Assigns the keys of each algorithm to roles: every algorithm of the DNSKEY RRset must sign
+// every RRset (RFC 4035 section 2.2), so the fallback to one kind works per algorithm.
+Result<Roles> assign_roles(const std::vector<KeyPair>& keys)
+{
+    std::map<Algorithm, Roles> by_algorithm;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        const KeyPair& key = keys[i];
+        Roles& roles = by_algorithm[key.algorithm];
+        const SigningKey signing{i};
+        if ((key.flags & dnskey_flags::revoke) != 0) {
+            continue;
+        }
+        auto& role = (key.flags & dnskey_flags::secure_entry_point) != 0 ? roles.key_signing
+                                                                         : roles.zone_signing;
+        role.push_back(signing);
+    }
+
+    Roles result;
+    for (auto& [algorithm, roles] : by_algorithm) {
+        if (roles.key_signing.empty() && roles.zone_signing.empty()) {
+            return make_error(Errc::invalid_argument,
+                              fmt::format("every {} key is revoked, so none can sign the zone",
+                                          algorithm_name(algorithm)));
+        }
+        auto& ksks = roles.key_signing.empty() ? roles.zone_signing : roles.key_signing;
+        auto& zsks = roles.zone_signing.empty() ? roles.key_signing : roles.zone_signing;
+        result.key_signing.insert(result.key_signing.end(), ksks.begin(), ksks.end());
+        result.zone_signing.insert(result.zone_signing.end(), zsks.begin(), zsks.end());
+    }
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if ((keys[i].flags & dnskey_flags::revoke) != 0) {
+            result.key_signing.push_back({i});
+        }
+    }
+
+    std::set<std::size_t> all;
+    for (const auto& key : result.key_signing) {
+        all.insert(key.index);
+    }
+    for (const auto& key : result.zone_signing) {
+        all.insert(key.index);
+    }
+    for (const std::size_t index : all) {
+        result.all.push_back({index});
+    }
+    return result;
+}
+
+struct Window {
+    std::uint32_t inception;
+    std::uint32_t expiration;
+};
+
+Result<Window> signature_window(const SignOptions& options)
+{
+    const auto now =
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto inception = options.inception.value_or(now - 1h);
+    const auto expiration = options.expiration.value_or(now + std::chrono::days(30));
+    if (expiration <= inception) {
+        return make_error(Errc::invalid_argument,
+                          "the signature expiration time must be after the inception time");
+    }
+    if (expiration - inception >= std::chrono::seconds(1LL << 31)) {
+        return make_error(
+            Errc::invalid_argument,
+            "signatures cannot be valid for 68 years or more (RFC 4034 section 3.1.5)");
+    }
+    return Window{rrsig_time(inception), rrsig_time(expiration)};
+}
+
+std::string rrset_key(const zone::Record& record)
+{
+    const zone::Name owner = record.owner.lowercase();
+    std::string key(owner.wire().begin(), owner.wire().end());
+    key += fmt::format("/{}/{}", record.type, record.rclass);
+    return key;
+}
+
+// Gives every record of an RRset the RRset's lowest TTL (RFC 2181 section 5.2).
+void unify_ttls(std::vector<zone::Record>& records)
+{
+    std::unordered_map<std::string, std::uint32_t> lowest;
+    for (const auto& record : records) {
+        auto [entry, inserted] = lowest.try_emplace(rrset_key(record), record.ttl);
+        entry->second = std::min(entry->second, record.ttl);
+    }
+    for (auto& record : records) {
+        record.ttl = lowest[rrset_key(record)];
+    }
+}
+
+std::optional<std::uint32_t> apex_soa_ttl(const zone::Zone& zone)
+{
+    for (const auto& record : zone.records) {
+        if (record.type == zone::rrtype::soa && record.owner == zone.origin) {
+            return record.ttl;
+        }
+    }
+    return std::nullopt;
+}
+
+// True for an apex DNSKEY of an algorithm that no key signs with. Such a key must go: every
+// algorithm of the DNSKEY RRset has to sign every RRset (RFC 4035 section 2.2).
+bool is_unusable_dnskey(const zone::Record& record, const zone::Name& origin,
+                        const std::vector<KeyPair>& keys)
+{
+    if (record.type != zone::rrtype::dnskey || !(record.owner == origin) ||
+        record.rdata.size() < 4) {
+        return false;
+    }
+    return std::none_of(keys.begin(), keys.end(), [&](const KeyPair& key) {
+        return static_cast<std::uint8_t>(key.algorithm) == record.rdata[3];
+    });
+}
+
+// The unsigned records of the output: the input without old DNSSEC records and without DNSKEYs
+// of other algorithms, plus the DNSKEY records of keys that are not there yet, every DNSKEY
+// with dnskey_ttl.
+std::vector<zone::Record> unsigned_records(const zone::Zone& zone, const std::vector<KeyPair>& keys,
+                                           std::uint32_t dnskey_ttl)
+{
+    std::vector<zone::Record> records;
+    records.reserve(zone.records.size() + keys.size());
+    for (const auto& record : zone.records) {
+        if (!is_denial_record(record.type) && !is_unusable_dnskey(record, zone.origin, keys)) {
+            records.push_back(record);
+        }
+    }
+    for (const auto& key : keys) {
+        zone::Record dnskey = key.dnskey_record(dnskey_ttl);
+        const bool present =
+            std::any_of(records.begin(), records.end(),
+                        [&](const zone::Record& record) { return record.same_data(dnskey); });
+        if (!present) {
+            records.push_back(std::move(dnskey));
+        }
+    }
+    for (auto& record : records) {
+        if (record.type == zone::rrtype::dnskey && record.owner == zone.origin) {
+            record.ttl = dnskey_ttl;
+        }
+    }
+    unify_ttls(records);
+    return records;
+}
+
+// Signs jobs[begin, end) into out with contexts of this thread; stops at the first error.
+Result<void> sign_jobs(const std::vector<SigningJob>& jobs, std::size_t begin, std::size_t end,
+                       const std::vector<KeyPair>& keys, Window window,
+                       std::vector<zone::Record>& out)
+{
+    std::vector<SigningContext> contexts;
+    contexts.reserve(keys.size());
+    for (const auto& key : keys) {
+        auto context = SigningContext::create(key);
+        if (!context) {
+            return tl::unexpected(context.error());
+        }
+        contexts.push_back(std::move(*context));
+    }
+
+    std::vector<std::uint8_t> scratch;
+    for (std::size_t i = begin; i < end; ++i) {
+        for (const auto& key : *jobs[i].keys) {
+            auto rrsig = sign_rrset(*jobs[i].rrset, contexts[key.index], window.inception,
+                                    window.expiration, scratch);
+            if (!rrsig) {
+                return tl::unexpected(rrsig.error());
+            }
+            out.push_back(std::move(*rrsig));
+        }
+    }
+    return {};
+}
+
+// Signs the jobs on up to `threads` threads, each on a contiguous slice, and returns the
+// RRSIGs in job order whatever the thread count.
+Result<std::vector<zone::Record>> sign_in_parallel(const std::vector<SigningJob>& jobs,
+                                                   const std::vector<KeyPair>& keys, Window window,
+                                                   unsigned threads)
+{
+    const std::size_t count =
+        std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(jobs.size(), 1));
+    std::vector<std::vector<zone::Record>> outputs(count);
+    std::vector<Result<void>> results(count);
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < count; ++t) {
+        const std::size_t begin = jobs.size() * t / count;
+        const std::size_t end = jobs.size() * (t + 1) / count;
+        auto work = [&, t, begin, end] {
+            results[t] = sign_jobs(jobs, begin, end, keys, window, outputs[t]);
+        };
+        if (t + 1 == count) {
+            work(); // the calling thread takes the last slice
+        } else {
+            workers.emplace_back(work);
+        }
+    }
+    for (auto& worker : workers) {
+        worker.join();
+    }
+
+    std::vector<zone::Record> rrsigs;
+    for (std::size_t t = 0; t < count; ++t) {
+        if (!results[t]) {
+            return tl::unexpected(results[t].error());
+        }
+        std::move(outputs[t].begin(), outputs[t].end(), std::back_inserter(rrsigs));
+    }
+    return rrsigs;
+}
+
+// Adds the NSEC3PARAM RRset to the apex node and returns its record.
+Result<zone::Record> add_nsec3param(std::vector<Node>& nodes, const zone::Name& origin,
+                                    const Nsec3Options& nsec3, std::uint32_t ttl)
+{
+    // Flags are 0 in NSEC3PARAM: opt-out is a property of each NSEC3 (RFC 5155 section 4.1.2).
+    const Nsec3Param param{nsec3_sha1, 0, nsec3.iterations, nsec3.salt};
+    zone::Record record{origin.lowercase(),      zone::rrtype::nsec3param,
+                        zone::rrclass::in,       ttl,
+                        nsec3param_rdata(param), {}};
+    auto rrsets = group_rrsets(std::span<const zone::Record>(&record, 1));
+    if (!rrsets) {
+        return tl::unexpected(rrsets.error());
+    }
+    auto& apex = nodes.front().rrsets;
+    const auto position = std::find_if(apex.begin(), apex.end(), [](const RRset& rrset) {
+        return rrset.type > zone::rrtype::nsec3param;
+    });
+    apex.insert(position, std::move(rrsets->front()));
+    return record;
+}
+
+// Builds the NSEC or NSEC3 chain, with the NSEC3PARAM record first for NSEC3.
+Result<std::vector<zone::Record>> build_chain(std::vector<Node>& nodes, const zone::Name& origin,
+                                              const SignOptions& options, std::uint32_t ttl)
+{
+    if (!options.nsec3) {
+        return build_nsec_chain(nodes, ttl);
+    }
+    auto param = add_nsec3param(nodes, origin, *options.nsec3, ttl);
+    if (!param) {
+        return tl::unexpected(param.error());
+    }
+    auto chain = build_nsec3_chain(origin, nodes, *options.nsec3, ttl);
+    if (!chain) {
+        return tl::unexpected(chain.error());
+    }
+    chain->insert(chain->begin(), std::move(*param));
+    return chain;
+}
+
+// The keys for an RRset: the KSKs for the DNSKEY RRset, and both kinds for CDS and CDNSKEY,
+// which the parent checks against a key its DS RRset names (RFC 7344 section 4.1).
+const std::vector<SigningKey>& signers_for(const Node& node, const RRset& rrset, const Roles& roles)
+{
+    constexpr std::uint16_t cds = 59;
+    constexpr std::uint16_t cdnskey = 60;
+    if (node.kind != NodeKind::apex) {
+        return roles.zone_signing;
+    }
+    if (rrset.type == zone::rrtype::dnskey) {
+        return roles.key_signing;
+    }
+    if (rrset.type == cds || rrset.type == cdnskey) {
+        return roles.all;
+    }
+    return roles.zone_signing;
+}
+
+std::vector<SigningJob> signing_jobs(const std::vector<Node>& nodes,
+                                     const std::vector<RRset>& chain, const Roles& roles)
+{
+    std::vector<SigningJob> jobs;
+    for (const auto& node : nodes) {
+        for (const auto& rrset : node.rrsets) {
+            if (!is_signed_rrset(node.kind, rrset.type)) {
+                continue;
+            }
+            jobs.push_back({&rrset, &signers_for(node, rrset, roles)});
+        }
+    }
+    for (const auto& rrset : chain) {
+        // The NSEC3PARAM RRset is part of the apex node already.
+        if (rrset.type != zone::rrtype::nsec3param) {
+            jobs.push_back({&rrset, &roles.zone_signing});
+        }
+    }
+    return jobs;
+}
+
+} // namespace
+
+Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>& keys,
+                             const SignOptions& options)
+{
+    if (auto checked = check_keys(zone.origin, keys); !checked) {
+        return tl::unexpected(checked.error());
+    }
+    if (options.nsec3) {
+        if (auto checked = check_nsec3_options(*options.nsec3); !checked) {
+            return tl::unexpected(checked.error());
+        }
+    }
+    const auto roles = assign_roles(keys);
+    const auto window = signature_window(options);
+    const auto soa_ttl = apex_soa_ttl(zone);
+    if (!roles || !window) {
+        return tl::unexpected(!roles ? roles.error() : window.error());
+    }
+    if (!soa_ttl) {
+        return make_error(
+            Errc::invalid_argument,
+            fmt::format("the zone {} has no SOA record at its apex", zone.origin.to_string()));
+    }
+
+    zone::Zone signed_zone{zone.origin,
+                           unsigned_records(zone, keys, options.dnskey_ttl.value_or(*soa_ttl)),
+                           zone.files};
+    auto nodes = build_nodes(zone.origin, signed_zone.records);
+    if (!nodes) {
+        return tl::unexpected(nodes.error());
+    }
+    const auto ttl = denial_ttl(*nodes);
+    if (!ttl) {
+        return tl::unexpected(ttl.error());
+    }
+    auto chain = build_chain(*nodes, zone.origin, options, *ttl);
+    if (!chain) {
+        return tl::unexpected(chain.error());
+    }
+    const auto chain_rrsets = group_rrsets(*chain);
+    if (!chain_rrsets) {
+        return tl::unexpected(chain_rrsets.error());
+    }
+
+    const auto jobs = signing_jobs(*nodes, *chain_rrsets, *roles);
+    auto rrsigs = sign_in_parallel(jobs, keys, *window, options.threads);
+    if (!rrsigs) {
+        return tl::unexpected(rrsigs.error());
+    }
+    auto& records = signed_zone.records;
+    std::move(chain->begin(), chain->end(), std::back_inserter(records));
+    std::move(rrsigs->begin(), rrsigs->end(), std::back_inserter(records));
+    return signed_zone;
+}
+
+} // namespace robur::dnssec

@@ -1,0 +1,48 @@
+#pragma once
+
+// Offline signing of a whole zone: DNSKEY RRset, RRSIGs and the NSEC or NSEC3 chain.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "core/error.hpp"
+#include "formats/dnssec/key.hpp"
+#include "formats/dnssec/nsec3.hpp"
+#include "formats/zone/zone.hpp"
+
+namespace robur::dnssec {
+
+struct SignOptions {
+    std::optional<Nsec3Options> nsec3;                  // unset: an NSEC chain
+    std::optional<std::chrono::sys_seconds> inception;  // unset: one hour before now
+    std::optional<std::chrono::sys_seconds> expiration; // unset: 30 days after now
+    std::optional<std::uint32_t> dnskey_ttl;            // unset: the TTL of the apex SOA
+    unsigned threads = 2;                               // signing threads; 0 counts as 1
+};
+
+// Signs a zone and returns the signed copy:
+// - RRSIG, NSEC, NSEC3 and NSEC3PARAM records already in the zone are dropped first, so a
+//   signed zone can be signed again.
+// - The apex DNSKEY RRset contains the DNSKEYs of keys plus the DNSKEY records already there
+//   whose algorithm one of keys has (pre-published keys, keys of another signer), all with one
+//   TTL. DNSKEYs of other algorithms are dropped, because each algorithm in the RRset must sign
+//   every RRset (RFC 4035 section 2.2).
+// - For each algorithm, keys with the SEP flag (KSKs) sign the DNSKEY RRset, both kinds sign
+//   the CDS and CDNSKEY RRsets, and the others (ZSKs) sign every other authoritative RRset.
+//   When an algorithm has keys of one kind only, they sign everything. Revoked keys sign the
+//   DNSKEY RRset only.
+// - Delegation NS RRsets and glue are not signed, but DS RRsets at delegations are.
+// - The records of an RRset whose TTLs differ all get the lowest one.
+// - The output keeps the input's records in their order, followed by the DNSKEY, NSEC3PARAM,
+//   chain and RRSIG records in canonical order.
+// Errors: invalid_argument for no keys, a key of another zone, a key without the zone key
+// flag or private key, an expiration not after the inception or 68 years or more after it,
+// or a missing SOA. It is also returned for data outside the zone or below a DNAME and for
+// NSEC3 options that check_nsec3_options rejects. OpenSSL failures while signing return
+// internal.
+Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>& keys,
+                             const SignOptions& options);
+
+} // namespace robur::dnssec
