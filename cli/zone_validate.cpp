@@ -1,3 +1,5 @@
+#include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -8,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "cli/zone_common.hpp"
+#include "formats/dnssec/verify.hpp"
 #include "formats/zone/diff.hpp"
 #include "formats/zone/serial.hpp"
 #include "formats/zone/validate.hpp"
@@ -25,7 +28,39 @@ struct ValidateArguments {
     std::string origin;
     std::string revision; // empty: the work tree, or HEAD in a bare repository
     std::string previous;
+    bool dnssec = false;
+    std::string expiring_within = "7d"; // with --dnssec: warn of signatures expiring this soon
 };
+
+// Parses a duration as a number with an optional unit: s, m, h, d or w ("7d", "36h"); a bare
+// number counts seconds. Errors: invalid_argument naming the value.
+Result<std::chrono::seconds> parse_duration(std::string_view text)
+{
+    std::uint64_t value = 0;
+    const auto* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    const std::string_view unit(ptr, static_cast<std::size_t>(end - ptr));
+    std::uint64_t scale = 0;
+    if (unit.empty() || unit == "s") {
+        scale = 1;
+    } else if (unit == "m") {
+        scale = 60;
+    } else if (unit == "h") {
+        scale = 3600;
+    } else if (unit == "d") {
+        scale = 86400;
+    } else if (unit == "w") {
+        scale = 604800;
+    }
+    constexpr std::uint64_t max_seconds = std::uint64_t{1} << 32;
+    if (ec != std::errc{} || ptr == text.data() || scale == 0 || value > max_seconds / scale) {
+        return make_error(Errc::invalid_argument,
+                          fmt::format("invalid duration \"{}\": write a number with s, m, h, d "
+                                      "or w, as 7d",
+                                      text));
+    }
+    return std::chrono::seconds(static_cast<std::int64_t>(value * scale));
+}
 
 // The findings for one zone, or for a fault that belongs to no zone when origin is empty.
 struct ZoneReport {
@@ -139,7 +174,8 @@ void check_serial(const zone::Zone& zone, const zone::Zone& before, const std::s
 // Validates a loaded zone. When an earlier version of the zone exists and its records differ,
 // the serial must have increased, unless robur.conf (config) sets serial = auto for the zone.
 ZoneReport check_zone(const dns::LoadedZone& loaded, const std::optional<dns::LoadedZone>& before,
-                      const std::string& before_label, const std::optional<store::Config>& config)
+                      const std::string& before_label, const std::optional<store::Config>& config,
+                      const std::optional<dnssec::VerifyOptions>& dnssec)
 {
     ZoneReport report{.origin = loaded.origin.to_string(),
                       .path = loaded.path,
@@ -153,6 +189,10 @@ ZoneReport check_zone(const dns::LoadedZone& loaded, const std::optional<dns::Lo
                      fmt::format("{} ({})", before->path, before_label), config, findings);
     }
     report.diagnostics.insert(report.diagnostics.end(), findings.begin(), findings.end());
+    if (dnssec) {
+        const auto signatures = dnssec::verify_zone(loaded.result.zone, *dnssec);
+        report.diagnostics.insert(report.diagnostics.end(), signatures.begin(), signatures.end());
+    }
     return report;
 }
 
@@ -191,6 +231,7 @@ std::optional<dns::ZoneFile> as_work_tree_zone(const std::optional<store::Reposi
 struct ValidateRun {
     std::vector<ZoneReport> reports;
     std::optional<store::Config> config; // robur.conf of the validated version, when it has one
+    std::optional<dnssec::VerifyOptions> dnssec; // set by --dnssec
     std::optional<int> early_exit; // set when the command stopped on a usage error or failure
 };
 
@@ -218,7 +259,7 @@ void validate_all(const VersionPair& versions, ValidateRun& run)
         }
         const std::string label = versions.previous ? versions.previous->label : std::string();
         run.reports.push_back(
-            check_zone(versions.current.load(file), *before, label, run.config));
+            check_zone(versions.current.load(file), *before, label, run.config, run.dnssec));
     }
 }
 
@@ -249,7 +290,7 @@ void validate_named_zone(const VersionPair& versions, const std::string& name, V
         return;
     }
     const std::string label = versions.previous ? versions.previous->label : std::string();
-    run.reports.push_back(check_zone(**loaded, *before, label, run.config));
+    run.reports.push_back(check_zone(**loaded, *before, label, run.config, run.dnssec));
 }
 
 void validate_file(const std::optional<store::Repository>& repository,
@@ -265,7 +306,7 @@ void validate_file(const std::optional<store::Repository>& repository,
         }
         const std::string label = versions->previous ? versions->previous->label : std::string();
         run.reports.push_back(check_zone(versions->current.load(*repository_zone), *before, label,
-                                          run.config));
+                                          run.config, run.dnssec));
         return;
     }
 
@@ -291,7 +332,7 @@ void validate_file(const std::optional<store::Repository>& repository,
         before = std::move(*found);
         label = versions->previous->label;
     }
-    run.reports.push_back(check_zone(*loaded, before, label, run.config));
+    run.reports.push_back(check_zone(*loaded, before, label, run.config, run.dnssec));
 }
 
 // Reads robur.conf of the validated version; nullopt when that version has none.
@@ -391,6 +432,14 @@ int run_validate(const ValidateArguments& arguments, const Context& context)
     }
 
     ValidateRun run;
+    if (arguments.dnssec) {
+        auto window = parse_duration(arguments.expiring_within);
+        if (!window) {
+            return usage_error("validate", fmt::format("--expiring-within: {}",
+                                                       window.error().message));
+        }
+        run.dnssec = dnssec::VerifyOptions{.now = std::nullopt, .warn_within = *window};
+    }
     if (versions) {
         auto config = load_config(versions->current);
         if (!config) {
@@ -443,6 +492,15 @@ void add_zone_validate_command(CLI::App& zone, Context& context)
                      "Revision whose version of each zone the serial must exceed (default: "
                      "HEAD for the work tree, else the first parent of the validated commit)")
         ->type_name("REV");
+    command->add_flag("--dnssec", arguments->dnssec,
+                      "Also check every RRSIG against the apex DNSKEYs and the NSEC or NSEC3 "
+                      "chain, and warn of signatures that expire soon");
+    command
+        ->add_option("--expiring-within", arguments->expiring_within,
+                     "With --dnssec, warn of signatures that expire within this time, as 7d, "
+                     "36h, 90m or seconds")
+        ->type_name("DURATION")
+        ->capture_default_str();
     command->callback(
         [arguments, &context] { context.exit_code = run_validate(*arguments, context); });
 }

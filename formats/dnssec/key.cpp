@@ -121,12 +121,15 @@ Result<std::shared_ptr<EVP_PKEY>> rsa_from_dnskey(std::span<const std::uint8_t> 
     return detail::key_from_params("RSA", builder.get(), EVP_PKEY_PUBLIC_KEY);
 }
 
-Result<std::shared_ptr<EVP_PKEY>> ecdsa_from_dnskey(std::span<const std::uint8_t> field)
+// An ECDSA public key on curve ("P-256" or "P-384") whose coordinates have field_size octets.
+Result<std::shared_ptr<EVP_PKEY>> ecdsa_from_dnskey(std::span<const std::uint8_t> field,
+                                                    const char* curve = "P-256",
+                                                    std::size_t field_size = p256_field_size)
 {
-    if (field.size() != 2 * p256_field_size) {
-        return make_error(
-            Errc::invalid_argument,
-            fmt::format("ECDSA P-256 public key has {} octets, expected 64", field.size()));
+    if (field.size() != 2 * field_size) {
+        return make_error(Errc::invalid_argument,
+                          fmt::format("ECDSA {} public key has {} octets, expected {}", curve,
+                                      field.size(), 2 * field_size));
     }
 
     // OpenSSL takes the uncompressed SEC 1 point: 0x04, x, y.
@@ -134,7 +137,7 @@ Result<std::shared_ptr<EVP_PKEY>> ecdsa_from_dnskey(std::span<const std::uint8_t
     point.insert(point.end(), field.begin(), field.end());
     const detail::ParamBuild builder(OSSL_PARAM_BLD_new());
     if (!builder ||
-        OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "P-256", 0) !=
+        OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, curve, 0) !=
             1 ||
         OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, point.data(),
                                          point.size()) != 1) {
@@ -142,22 +145,25 @@ Result<std::shared_ptr<EVP_PKEY>> ecdsa_from_dnskey(std::span<const std::uint8_t
     }
     auto key = detail::key_from_params("EC", builder.get(), EVP_PKEY_PUBLIC_KEY);
     if (!key) {
-        return make_error(Errc::invalid_argument, "ECDSA public key is not a point on P-256");
+        return make_error(Errc::invalid_argument,
+                          fmt::format("ECDSA public key is not a point on {}", curve));
     }
     return key;
 }
 
-Result<std::shared_ptr<EVP_PKEY>> ed25519_from_dnskey(std::span<const std::uint8_t> field)
+// An EdDSA public key (RFC 8080): type is EVP_PKEY_ED25519 (32 octets) or EVP_PKEY_ED448 (57).
+Result<std::shared_ptr<EVP_PKEY>> eddsa_from_dnskey(std::span<const std::uint8_t> field,
+                                                    int type = EVP_PKEY_ED25519,
+                                                    std::size_t key_size = ed25519_key_size)
 {
-    if (field.size() != ed25519_key_size) {
-        return make_error(
-            Errc::invalid_argument,
-            fmt::format("Ed25519 public key has {} octets, expected 32", field.size()));
+    if (field.size() != key_size) {
+        return make_error(Errc::invalid_argument,
+                          fmt::format("EdDSA public key has {} octets, expected {}", field.size(),
+                                      key_size));
     }
-    EVP_PKEY* key =
-        EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, field.data(), field.size());
+    EVP_PKEY* key = EVP_PKEY_new_raw_public_key(type, nullptr, field.data(), field.size());
     if (key == nullptr) {
-        return openssl_error("importing an Ed25519 public key");
+        return openssl_error("importing an EdDSA public key");
     }
     return detail::share_key(key);
 }
@@ -183,10 +189,11 @@ Result<std::vector<std::uint8_t>> ecdsa_der_to_raw(std::span<const std::uint8_t>
 
 std::vector<std::uint8_t> ecdsa_raw_to_der(std::span<const std::uint8_t> raw)
 {
+    const std::size_t field_size = raw.size() / 2;
     std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> signature(ECDSA_SIG_new(),
                                                                     ECDSA_SIG_free);
-    Bignum r = detail::bignum_from_bytes(raw.first(p256_field_size));
-    Bignum s = detail::bignum_from_bytes(raw.subspan(p256_field_size));
+    Bignum r = detail::bignum_from_bytes(raw.first(field_size));
+    Bignum s = detail::bignum_from_bytes(raw.subspan(field_size));
     if (!signature || !r || !s || ECDSA_SIG_set0(signature.get(), r.get(), s.get()) != 1) {
         return {};
     }
@@ -350,7 +357,7 @@ Result<std::shared_ptr<EVP_PKEY>> public_key_from_dnskey(Algorithm algorithm,
     case Algorithm::ecdsap256sha256:
         return ecdsa_from_dnskey(public_key);
     case Algorithm::ed25519:
-        return ed25519_from_dnskey(public_key);
+        return eddsa_from_dnskey(public_key);
     }
     return make_error(Errc::unsupported, "unknown DNSSEC algorithm");
 }
@@ -361,31 +368,69 @@ bool verify_data(std::span<const std::uint8_t> dnskey_rdata, std::span<const std
     if (dnskey_rdata.size() < 5 || dnskey_rdata[2] != dnskey_protocol) {
         return false;
     }
-    const auto algorithm = algorithm_from_number(dnskey_rdata[3]);
-    if (!algorithm) {
+    const auto public_key = dnskey_rdata.subspan(4);
+
+    // Zones signed elsewhere may use algorithms robur does not sign with; those listed here are
+    // verified too (numbers from the IANA DNS Security Algorithm Numbers registry).
+    Result<std::shared_ptr<EVP_PKEY>> key = make_error(Errc::unsupported, "unknown algorithm");
+    const EVP_MD* digest = nullptr;
+    std::size_t ecdsa_field = 0; // octets per coordinate, for ECDSA signatures
+    std::size_t eddsa_signature = 0;
+    switch (dnskey_rdata[3]) {
+    case 5: // RSASHA1 (RFC 3110)
+    case 7: // RSASHA1-NSEC3-SHA1 (RFC 5155)
+        key = rsa_from_dnskey(public_key);
+        digest = EVP_sha1();
+        break;
+    case 8: // RSASHA256 (RFC 5702)
+        key = rsa_from_dnskey(public_key);
+        digest = EVP_sha256();
+        break;
+    case 10: // RSASHA512 (RFC 5702)
+        key = rsa_from_dnskey(public_key);
+        digest = EVP_sha512();
+        break;
+    case 13: // ECDSAP256SHA256 (RFC 6605)
+        key = ecdsa_from_dnskey(public_key);
+        digest = EVP_sha256();
+        ecdsa_field = p256_field_size;
+        break;
+    case 14: // ECDSAP384SHA384 (RFC 6605)
+        key = ecdsa_from_dnskey(public_key, "P-384", 48);
+        digest = EVP_sha384();
+        ecdsa_field = 48;
+        break;
+    case 15: // ED25519 (RFC 8080)
+        key = eddsa_from_dnskey(public_key);
+        eddsa_signature = ed25519_signature_size;
+        break;
+    case 16: // ED448 (RFC 8080)
+        key = eddsa_from_dnskey(public_key, EVP_PKEY_ED448, 57);
+        eddsa_signature = 114;
+        break;
+    default:
         return false;
     }
-    const auto key = public_key_from_dnskey(*algorithm, dnskey_rdata.subspan(4));
     if (!key) {
         return false;
     }
 
     std::vector<std::uint8_t> encoded(signature.begin(), signature.end());
-    if (*algorithm == Algorithm::ecdsap256sha256) {
-        if (signature.size() != 2 * p256_field_size) {
+    if (ecdsa_field != 0) {
+        if (signature.size() != 2 * ecdsa_field) {
             return false;
         }
         encoded = ecdsa_raw_to_der(signature);
-    } else if (*algorithm == Algorithm::ed25519 && signature.size() != ed25519_signature_size) {
+    } else if (eddsa_signature != 0 && signature.size() != eddsa_signature) {
         return false;
     }
 
     const DigestContext context(EVP_MD_CTX_new());
-    const bool valid = context &&
-                       EVP_DigestVerifyInit(context.get(), nullptr, digest_for(*algorithm), nullptr,
-                                            key->get()) == 1 &&
-                       EVP_DigestVerify(context.get(), encoded.data(), encoded.size(), data.data(),
-                                        data.size()) == 1;
+    const bool valid =
+        context &&
+        EVP_DigestVerifyInit(context.get(), nullptr, digest, nullptr, key->get()) == 1 &&
+        EVP_DigestVerify(context.get(), encoded.data(), encoded.size(), data.data(),
+                         data.size()) == 1;
     ERR_clear_error();
     return valid;
 }
