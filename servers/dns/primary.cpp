@@ -367,11 +367,11 @@ void Primary::answer_update(Request& request)
                           options_.reload_wait.count());
         }
     }
-    logger_->info("update {} zone={} client={} key={} rcode={} commit={} summary={}",
-                  result.commit ? "committed" : "not committed", request.qname.to_string(),
-                  request.client(), request.key_name(), static_cast<int>(result.rcode),
-                  result.commit ? result.commit->short_string() : std::string("none"),
-                  log_quote(result.summary));
+    // The updater logs the outcome with the author; this line adds the client.
+    logger_->debug("update answered zone={} client={} key={} rcode={} commit={}",
+                   request.qname.to_string(), request.client(), request.key_name(),
+                   static_cast<int>(result.rcode),
+                   result.commit ? result.commit->short_string() : std::string("none"));
     send_rcode(request, result.rcode);
 }
 
