@@ -9,6 +9,7 @@
 #include "servers/dns/listen_address.hpp"
 #include "servers/dns/log_quote.hpp"
 #include "servers/dns/notify.hpp"
+#include "servers/dns/notify_message.hpp"
 #include "servers/dns/notify_targets.hpp"
 #include "servers/dns/reloader.hpp"
 #include "servers/dns/transfer.hpp"
@@ -311,7 +312,7 @@ void Primary::answer_transfer(Request& request)
     logger_->info("transfer sent zone={} serial={} type={} client={} key={} rcode={} "
                   "messages={} records={} incremental={} soa_only={}",
                   zone->origin().to_string(), zone->serial(), axfr ? "AXFR" : "IXFR",
-                  request.client(), request.key_name(), static_cast<int>(summary.rcode),
+                  request.client(), request.key_name(), rcode_name(summary.rcode),
                   summary.messages, summary.records, summary.incremental, summary.soa_only);
 }
 
@@ -370,7 +371,7 @@ void Primary::answer_update(Request& request)
     // The updater logs the outcome with the author; this line adds the client.
     logger_->debug("update answered zone={} client={} key={} rcode={} commit={}",
                    request.qname.to_string(), request.client(), request.key_name(),
-                   static_cast<int>(result.rcode),
+                   rcode_name(result.rcode),
                    result.commit ? result.commit->short_string() : std::string("none"));
     send_rcode(request, result.rcode);
 }

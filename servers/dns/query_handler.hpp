@@ -15,7 +15,7 @@ namespace robur::dns {
 // The transport a query arrived on; UDP answers are truncated to the client's payload size.
 enum class QueryTransport { udp, tcp };
 
-// Where a deferred query came from, for access control and logs.
+// The transport and client address of a deferred query, for access control and logs.
 struct QueryContext {
     QueryTransport transport = QueryTransport::udp;
     asio::ip::address client;

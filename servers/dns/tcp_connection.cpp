@@ -236,7 +236,7 @@ asio::awaitable<bool> TcpConnection::write_output()
 }
 
 // Waits for the responses of the deferred query and writes them until its handler closes the
-// stream; returns false when the connection failed or was closed meanwhile.
+// stream. Returns false when the connection failed or was closed meanwhile.
 asio::awaitable<bool> TcpConnection::write_pending_answer()
 {
     std::vector<std::vector<std::uint8_t>> messages;
@@ -263,8 +263,8 @@ asio::awaitable<bool> TcpConnection::write_pending_answer()
         }
         // The answering thread cancels the wait when it adds a message or closes the stream.
         // A cancel that ran while the write above was suspended found no wait and is lost, so
-        // the queue is checked again here; from this check to the wait nothing else runs on
-        // this connection's thread.
+        // the queue is checked again here. Nothing else runs on this connection's thread
+        // between this check and the wait.
         if (pending_->has_work()) {
             continue;
         }

@@ -30,7 +30,7 @@ struct TransferContext {
     std::uint64_t now = 0; // seconds since 1970, the time signed of the answer's TSIG records
 };
 
-// What one response sent, for the caller's log line.
+// A summary of one transfer response, for the caller's log line.
 struct TransferSummary {
     Rcode rcode = Rcode::noerror;
     std::size_t messages = 0;

@@ -11,6 +11,7 @@
 #include "core/log.hpp"
 #include "formats/zone/diff.hpp"
 #include "formats/zone/validate.hpp"
+#include "servers/dns/notify_message.hpp"
 #include "servers/dns/update_apply.hpp"
 #include "servers/dns/update_files.hpp"
 #include "servers/dns/update_message.hpp"
@@ -333,10 +334,10 @@ UpdateResult ZoneUpdater::apply(std::span<const std::uint8_t> message, const std
             }
         } else if (result->rcode == Rcode::servfail || result->rcode == Rcode::refused) {
             logger->warn("update failed zone={} author={} rcode={} reason=\"{}\"", zone_name,
-                         author, static_cast<int>(result->rcode), result->summary);
+                         author, rcode_name(result->rcode), result->summary);
         } else {
             logger->debug("update done zone={} author={} rcode={} summary=\"{}\"", zone_name,
-                          author, static_cast<int>(result->rcode), result->summary);
+                          author, rcode_name(result->rcode), result->summary);
         }
         return std::move(*result);
     }
