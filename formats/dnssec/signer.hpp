@@ -20,6 +20,14 @@ struct SignOptions {
     std::optional<std::chrono::sys_seconds> expiration; // unset: 30 days after now
     std::optional<std::uint32_t> dnskey_ttl;            // unset: the TTL of the apex SOA
     unsigned threads = 2;                               // signing threads; 0 counts as 1
+    // DNSKEY records to publish beside the signing keys without signing with them: keys
+    // pre-published or retiring in a rollover.
+    std::vector<zone::Record> published_dnskeys;
+    // An earlier signed version of the zone that sign_zone produced. An RRSIG of it is reused
+    // when its RRset is unchanged (owner, type, TTL and records), its key still signs and it
+    // expires more than refresh from now; everything else is signed afresh.
+    const zone::Zone* previous = nullptr;
+    std::chrono::seconds refresh{std::chrono::days{7}};
 };
 
 // Signs a zone and returns the signed copy:
