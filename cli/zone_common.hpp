@@ -24,6 +24,7 @@ void add_zone_read_commands(CLI::App& zone, Context& context);
 void add_zone_diff_command(CLI::App& zone, Context& context);
 void add_zone_import_repo_command(CLI::App& zone, Context& context);
 void add_zone_ds_command(CLI::App& zone, Context& context);
+void add_zone_sign_command(CLI::App& zone, Context& context);
 
 
 // Parses a zone name given on the command line, with or without the trailing dot.

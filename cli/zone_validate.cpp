@@ -2,6 +2,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,11 +11,13 @@
 
 #include <fmt/format.h>
 
+#include "cli/signed_zone_file.hpp"
 #include "cli/zone_common.hpp"
 #include "formats/dnssec/verify.hpp"
 #include "formats/zone/diff.hpp"
 #include "formats/zone/serial.hpp"
 #include "formats/zone/validate.hpp"
+#include "servers/dns/dnssec_policy.hpp"
 #include "servers/dns/update_serial.hpp"
 #include "store/config.hpp"
 
@@ -192,7 +196,88 @@ ZoneReport check_zone(const dns::LoadedZone& loaded, const std::optional<dns::Lo
     if (dnssec) {
         const auto signatures = dnssec::verify_zone(loaded.result.zone, *dnssec);
         report.diagnostics.insert(report.diagnostics.end(), signatures.begin(), signatures.end());
+        if (has_errors(signatures)) {
+            const std::string name = loaded.origin.to_string();
+            report.diagnostics.push_back(
+                {Severity::error, SourceLocation{loaded.path, 0, 0},
+                 fmt::format("zone {} is not correctly signed: run robur zone sign {} and "
+                             "commit the result",
+                             name, name)});
+        }
     }
+    return report;
+}
+
+// The settings of a validation run that every zone's check reads.
+struct ValidateRunView {
+    const std::optional<store::Config>& config;
+    const std::optional<dnssec::VerifyOptions>& dnssec;
+};
+
+// Reads a zone's master file from the version it was loaded from, or from disk without one;
+// nullopt when it cannot be read, which the parse diagnostics already report.
+std::optional<std::string> read_master_text(const ZoneVersion* version,
+                                            const dns::LoadedZone& loaded)
+{
+    if (version != nullptr && version->snapshot) {
+        auto text = version->snapshot->read(loaded.path);
+        return text ? std::optional<std::string>(std::move(*text)) : std::nullopt;
+    }
+    const fs::path path = version != nullptr && version->workdir
+                              ? *version->workdir / loaded.path
+                              : fs::path(loaded.path);
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return std::nullopt;
+    }
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// The DNSSEC checks for one zone: those of --dnssec when given. Otherwise a zone that robur.conf
+// signs offline, or whose file has the block `robur zone sign` writes, is checked too, with
+// signatures inside the signature-refresh window only warned of. Online zones are unsigned in
+// Git. A bad policy in robur.conf is added to out as an error.
+std::optional<dnssec::VerifyOptions> dnssec_checks(const std::optional<dnssec::VerifyOptions>& flag,
+                                                   const std::optional<store::Config>& config,
+                                                   const ZoneVersion* version,
+                                                   const dns::LoadedZone& loaded,
+                                                   std::vector<Diagnostic>& out)
+{
+    if (flag) {
+        return flag;
+    }
+    dns::DnssecPolicy policy;
+    if (config) {
+        auto configured = dns::dnssec_policy(*config, loaded.origin);
+        if (!configured) {
+            out.push_back({Severity::error, SourceLocation{config->path(), 0, 0},
+                           configured.error().message});
+            return std::nullopt;
+        }
+        policy = std::move(*configured);
+    }
+    if (policy.mode == dns::SigningMode::online) {
+        return std::nullopt;
+    }
+    if (policy.mode != dns::SigningMode::offline) {
+        const auto text = read_master_text(version, loaded);
+        if (!text || !split_signed_file(*text).block) {
+            return std::nullopt;
+        }
+    }
+    return dnssec::VerifyOptions{.now = std::nullopt, .warn_within = policy.refresh};
+}
+
+// Validates a loaded zone with the DNSSEC checks that dnssec_checks picks for it.
+ZoneReport check_zone_in(const ValidateRunView& run, const ZoneVersion* version,
+                         const dns::LoadedZone& loaded, const std::optional<dns::LoadedZone>& before,
+                         const std::string& before_label)
+{
+    std::vector<Diagnostic> policy_errors;
+    const auto dnssec = dnssec_checks(run.dnssec, run.config, version, loaded, policy_errors);
+    auto report = check_zone(loaded, before, before_label, run.config, dnssec);
+    report.diagnostics.insert(report.diagnostics.end(), policy_errors.begin(),
+                              policy_errors.end());
     return report;
 }
 
@@ -258,8 +343,8 @@ void validate_all(const VersionPair& versions, ValidateRun& run)
             return;
         }
         const std::string label = versions.previous ? versions.previous->label : std::string();
-        run.reports.push_back(
-            check_zone(versions.current.load(file), *before, label, run.config, run.dnssec));
+        run.reports.push_back(check_zone_in({run.config, run.dnssec}, &versions.current,
+                                            versions.current.load(file), *before, label));
     }
 }
 
@@ -290,7 +375,8 @@ void validate_named_zone(const VersionPair& versions, const std::string& name, V
         return;
     }
     const std::string label = versions.previous ? versions.previous->label : std::string();
-    run.reports.push_back(check_zone(**loaded, *before, label, run.config, run.dnssec));
+    run.reports.push_back(
+        check_zone_in({run.config, run.dnssec}, &versions.current, **loaded, *before, label));
 }
 
 void validate_file(const std::optional<store::Repository>& repository,
@@ -305,8 +391,9 @@ void validate_file(const std::optional<store::Repository>& repository,
             return;
         }
         const std::string label = versions->previous ? versions->previous->label : std::string();
-        run.reports.push_back(check_zone(versions->current.load(*repository_zone), *before, label,
-                                          run.config, run.dnssec));
+        run.reports.push_back(check_zone_in({run.config, run.dnssec}, &versions->current,
+                                            versions->current.load(*repository_zone), *before,
+                                            label));
         return;
     }
 
@@ -332,7 +419,8 @@ void validate_file(const std::optional<store::Repository>& repository,
         before = std::move(*found);
         label = versions->previous->label;
     }
-    run.reports.push_back(check_zone(*loaded, before, label, run.config, run.dnssec));
+    run.reports.push_back(
+        check_zone_in({run.config, run.dnssec}, nullptr, *loaded, before, label));
 }
 
 // Reads robur.conf of the validated version; nullopt when that version has none.
@@ -493,8 +581,10 @@ void add_zone_validate_command(CLI::App& zone, Context& context)
                      "HEAD for the work tree, else the first parent of the validated commit)")
         ->type_name("REV");
     command->add_flag("--dnssec", arguments->dnssec,
-                      "Also check every RRSIG against the apex DNSKEYs and the NSEC or NSEC3 "
-                      "chain, and warn of signatures that expire soon");
+                      "Also check every zone's RRSIGs against the apex DNSKEYs and the NSEC or "
+                      "NSEC3 chain, and warn of signatures that expire soon. Without it, only "
+                      "zones with dnssec = offline in robur.conf or a block written by robur "
+                      "zone sign get these checks");
     command
         ->add_option("--expiring-within", arguments->expiring_within,
                      "With --dnssec, warn of signatures that expire within this time, as 7d, "

@@ -11,6 +11,7 @@
 
 #include "formats/dnssec/nsec.hpp"
 #include "formats/dnssec/rrsig.hpp"
+#include "formats/dnssec/signature_reuse.hpp"
 #include "formats/dnssec/zone_nodes.hpp"
 
 namespace robur::dnssec {
@@ -114,15 +115,22 @@ Result<Roles> assign_roles(const std::vector<KeyPair>& keys)
     return result;
 }
 
+// The times of new RRSIGs, in RRSIG time field form.
 struct Window {
     std::uint32_t inception;
     std::uint32_t expiration;
+    std::uint32_t spread; // new RRSIGs expire up to this many seconds before expiration
 };
+
+std::chrono::sys_seconds signing_time(const SignOptions& options)
+{
+    return options.now.value_or(
+        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
 
 Result<Window> signature_window(const SignOptions& options)
 {
-    const auto now =
-        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    const auto now = signing_time(options);
     const auto inception = options.inception.value_or(now - 1h);
     const auto expiration = options.expiration.value_or(now + std::chrono::days(30));
     if (expiration <= inception) {
@@ -134,7 +142,10 @@ Result<Window> signature_window(const SignOptions& options)
             Errc::invalid_argument,
             "signatures cannot be valid for 68 years or more (RFC 4034 section 3.1.5)");
     }
-    return Window{rrsig_time(inception), rrsig_time(expiration)};
+    const auto spread = std::min<std::chrono::seconds>(
+        options.expiration_spread.value_or(options.refresh / 4), (expiration - inception) / 2);
+    return Window{rrsig_time(inception), rrsig_time(expiration),
+                  static_cast<std::uint32_t>(std::max<std::int64_t>(spread.count(), 0))};
 }
 
 std::string rrset_key(const zone::Record& record)
@@ -186,6 +197,7 @@ bool is_unusable_dnskey(const zone::Record& record, const zone::Name& origin,
 // of other algorithms, plus the DNSKEY records of keys that are not there yet, every DNSKEY
 // with dnskey_ttl.
 std::vector<zone::Record> unsigned_records(const zone::Zone& zone, const std::vector<KeyPair>& keys,
+                                           const std::vector<zone::Record>& published,
                                            std::uint32_t dnskey_ttl)
 {
     std::vector<zone::Record> records;
@@ -195,8 +207,18 @@ std::vector<zone::Record> unsigned_records(const zone::Zone& zone, const std::ve
             records.push_back(record);
         }
     }
+    std::vector<zone::Record> dnskeys;
+    dnskeys.reserve(keys.size() + published.size());
     for (const auto& key : keys) {
-        zone::Record dnskey = key.dnskey_record(dnskey_ttl);
+        dnskeys.push_back(key.dnskey_record(dnskey_ttl));
+    }
+    for (const auto& record : published) {
+        if (record.type == zone::rrtype::dnskey && record.owner == zone.origin &&
+            !is_unusable_dnskey(record, zone.origin, keys)) {
+            dnskeys.push_back(record);
+        }
+    }
+    for (auto& dnskey : dnskeys) {
         const bool present =
             std::any_of(records.begin(), records.end(),
                         [&](const zone::Record& record) { return record.same_data(dnskey); });
@@ -213,14 +235,50 @@ std::vector<zone::Record> unsigned_records(const zone::Zone& zone, const std::ve
     return records;
 }
 
-// Signs jobs[begin, end) into out with contexts of this thread; stops at the first error.
-Result<void> sign_jobs(const std::vector<SigningJob>& jobs, std::size_t begin, std::size_t end,
-                       const std::vector<KeyPair>& keys, Window window,
-                       std::vector<zone::Record>& out)
+// Everything the signing threads share, read-only.
+struct SigningPlan {
+    const std::vector<SigningJob>& jobs;
+    const std::vector<KeyPair>& keys;
+    std::vector<std::vector<std::uint8_t>> key_rdatas; // DNSKEY RDATA of each key
+    Window window;
+    const PreviousSignatures* previous; // null: sign everything afresh
+    ReuseRule rule;
+};
+
+// The RRSIGs and counts of one thread's slice of the jobs.
+struct SliceOutput {
+    std::vector<zone::Record> rrsigs;
+    SignStats stats;
+};
+
+// The expiration of a new RRSIG over rrset: up to window.spread seconds early, by an FNV-1a
+// hash of the owner name and type, so the same RRset gets the same offset in every run.
+std::uint32_t spread_expiration(const RRset& rrset, const Window& window)
+{
+    if (window.spread == 0) {
+        return window.expiration;
+    }
+    std::uint64_t hash = 14695981039346656037ULL;
+    auto mix = [&hash](std::uint8_t octet) {
+        hash ^= octet;
+        hash *= 1099511628211ULL;
+    };
+    for (const auto octet : rrset.owner.wire()) {
+        mix(octet);
+    }
+    mix(static_cast<std::uint8_t>(rrset.type >> 8));
+    mix(static_cast<std::uint8_t>(rrset.type));
+    return window.expiration - static_cast<std::uint32_t>(hash % window.spread);
+}
+
+// Signs jobs[begin, end) into out with contexts of this thread, reusing what plan.previous
+// allows; stops at the first error.
+Result<void> sign_jobs(const SigningPlan& plan, std::size_t begin, std::size_t end,
+                       SliceOutput& out)
 {
     std::vector<SigningContext> contexts;
-    contexts.reserve(keys.size());
-    for (const auto& key : keys) {
+    contexts.reserve(plan.keys.size());
+    for (const auto& key : plan.keys) {
         auto context = SigningContext::create(key);
         if (!context) {
             return tl::unexpected(context.error());
@@ -230,35 +288,55 @@ Result<void> sign_jobs(const std::vector<SigningJob>& jobs, std::size_t begin, s
 
     std::vector<std::uint8_t> scratch;
     for (std::size_t i = begin; i < end; ++i) {
-        for (const auto& key : *jobs[i].keys) {
-            auto rrsig = sign_rrset(*jobs[i].rrset, contexts[key.index], window.inception,
-                                    window.expiration, scratch);
+        const RRset& rrset = *plan.jobs[i].rrset;
+        bool signed_afresh = false;
+        for (const auto& key : *plan.jobs[i].keys) {
+            const zone::Record* kept =
+                plan.previous == nullptr
+                    ? nullptr
+                    : plan.previous->find(rrset, plan.keys[key.index], plan.key_rdatas[key.index],
+                                          plan.rule);
+            if (kept != nullptr) {
+                out.rrsigs.push_back(*kept);
+                ++out.stats.signatures_reused;
+                continue;
+            }
+            auto rrsig = sign_rrset(rrset, contexts[key.index], plan.window.inception,
+                                    spread_expiration(rrset, plan.window), scratch);
             if (!rrsig) {
                 return tl::unexpected(rrsig.error());
             }
-            out.push_back(std::move(*rrsig));
+            out.rrsigs.push_back(std::move(*rrsig));
+            ++out.stats.signatures_new;
+            signed_afresh = true;
         }
+        ++(signed_afresh ? out.stats.rrsets_signed : out.stats.rrsets_kept);
     }
     return {};
 }
 
+void add_stats(SignStats& total, const SignStats& part)
+{
+    total.signatures_reused += part.signatures_reused;
+    total.signatures_new += part.signatures_new;
+    total.rrsets_signed += part.rrsets_signed;
+    total.rrsets_kept += part.rrsets_kept;
+}
+
 // Signs the jobs on up to `threads` threads, each on a contiguous slice, and returns the
 // RRSIGs in job order whatever the thread count.
-Result<std::vector<zone::Record>> sign_in_parallel(const std::vector<SigningJob>& jobs,
-                                                   const std::vector<KeyPair>& keys, Window window,
-                                                   unsigned threads)
+Result<std::vector<zone::Record>> sign_in_parallel(const SigningPlan& plan, unsigned threads,
+                                                   SignStats& stats)
 {
     const std::size_t count =
-        std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(jobs.size(), 1));
-    std::vector<std::vector<zone::Record>> outputs(count);
+        std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(plan.jobs.size(), 1));
+    std::vector<SliceOutput> outputs(count);
     std::vector<Result<void>> results(count);
     std::vector<std::thread> workers;
     for (std::size_t t = 0; t < count; ++t) {
-        const std::size_t begin = jobs.size() * t / count;
-        const std::size_t end = jobs.size() * (t + 1) / count;
-        auto work = [&, t, begin, end] {
-            results[t] = sign_jobs(jobs, begin, end, keys, window, outputs[t]);
-        };
+        const std::size_t begin = plan.jobs.size() * t / count;
+        const std::size_t end = plan.jobs.size() * (t + 1) / count;
+        auto work = [&, t, begin, end] { results[t] = sign_jobs(plan, begin, end, outputs[t]); };
         if (t + 1 == count) {
             work(); // the calling thread takes the last slice
         } else {
@@ -274,7 +352,9 @@ Result<std::vector<zone::Record>> sign_in_parallel(const std::vector<SigningJob>
         if (!results[t]) {
             return tl::unexpected(results[t].error());
         }
-        std::move(outputs[t].begin(), outputs[t].end(), std::back_inserter(rrsigs));
+        add_stats(stats, outputs[t].stats);
+        std::move(outputs[t].rrsigs.begin(), outputs[t].rrsigs.end(),
+                  std::back_inserter(rrsigs));
     }
     return rrsigs;
 }
@@ -358,10 +438,49 @@ std::vector<SigningJob> signing_jobs(const std::vector<Node>& nodes,
     return jobs;
 }
 
+std::vector<std::vector<std::uint8_t>> key_rdatas(const std::vector<KeyPair>& keys)
+{
+    std::vector<std::vector<std::uint8_t>> rdatas;
+    rdatas.reserve(keys.size());
+    for (const auto& key : keys) {
+        rdatas.push_back(key.dnskey_rdata());
+    }
+    return rdatas;
+}
+
+ReuseRule reuse_rule(const SignOptions& options)
+{
+    const auto now = signing_time(options);
+    return ReuseRule{.now = rrsig_time(now),
+                     .renew_after = rrsig_time(now + options.refresh),
+                     .verify = options.verify_previous};
+}
+
+// The index of options.previous; nullopt without one, or when its records cannot be grouped
+// into RRsets, because a broken earlier version must not stop a new signing.
+std::optional<PreviousSignatures> index_previous(const SignOptions& options)
+{
+    if (options.previous == nullptr) {
+        return std::nullopt;
+    }
+    auto index = PreviousSignatures::build(*options.previous);
+    if (!index) {
+        return std::nullopt;
+    }
+    return std::optional<PreviousSignatures>(std::move(*index));
+}
+
 } // namespace
 
 Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>& keys,
                              const SignOptions& options)
+{
+    SignStats stats;
+    return sign_zone(zone, keys, options, stats);
+}
+
+Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>& keys,
+                             const SignOptions& options, SignStats& stats)
 {
     if (auto checked = check_keys(zone.origin, keys); !checked) {
         return tl::unexpected(checked.error());
@@ -384,7 +503,8 @@ Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>&
     }
 
     zone::Zone signed_zone{zone.origin,
-                           unsigned_records(zone, keys, options.dnskey_ttl.value_or(*soa_ttl)),
+                           unsigned_records(zone, keys, options.published_dnskeys,
+                                            options.dnskey_ttl.value_or(*soa_ttl)),
                            zone.files};
     auto nodes = build_nodes(zone.origin, signed_zone.records);
     if (!nodes) {
@@ -403,8 +523,11 @@ Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>&
         return tl::unexpected(chain_rrsets.error());
     }
 
+    const auto previous = index_previous(options);
     const auto jobs = signing_jobs(*nodes, *chain_rrsets, *roles);
-    auto rrsigs = sign_in_parallel(jobs, keys, *window, options.threads);
+    const SigningPlan plan{jobs,     keys, key_rdatas(keys), *window,
+                           previous ? &*previous : nullptr, reuse_rule(options)};
+    auto rrsigs = sign_in_parallel(plan, options.threads, stats);
     if (!rrsigs) {
         return tl::unexpected(rrsigs.error());
     }

@@ -3,6 +3,7 @@
 // Offline signing of a whole zone: DNSKEY RRset, RRSIGs and the NSEC or NSEC3 chain.
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <vector>
@@ -16,18 +17,37 @@ namespace robur::dnssec {
 
 struct SignOptions {
     std::optional<Nsec3Options> nsec3;                  // unset: an NSEC chain
+    std::optional<std::chrono::sys_seconds> now;        // unset: the system clock
     std::optional<std::chrono::sys_seconds> inception;  // unset: one hour before now
     std::optional<std::chrono::sys_seconds> expiration; // unset: 30 days after now
     std::optional<std::uint32_t> dnskey_ttl;            // unset: the TTL of the apex SOA
     unsigned threads = 2;                               // signing threads; 0 counts as 1
     // DNSKEY records to publish beside the signing keys without signing with them: keys
-    // pre-published or retiring in a rollover.
+    // pre-published or retiring in a rollover. Like DNSKEYs in the zone, they are dropped
+    // when no signing key has their algorithm, and they get the DNSKEY RRset's TTL.
     std::vector<zone::Record> published_dnskeys;
     // An earlier signed version of the zone that sign_zone produced. An RRSIG of it is reused
-    // when its RRset is unchanged (owner, type, TTL and records), its key still signs and it
-    // expires more than refresh from now; everything else is signed afresh.
+    // when its RRset is unchanged (owner, type, class, TTL and records), its key still signs
+    // with the same DNSKEY, it is valid now and it expires more than refresh from now. Every
+    // other RRset is signed afresh, and so is every RRset when previous cannot be grouped into
+    // RRsets. The zone must outlive the call.
     const zone::Zone* previous = nullptr;
     std::chrono::seconds refresh{std::chrono::days{7}};
+    // Verify each RRSIG of previous before reusing it, for a version that may have been edited
+    // by hand since it was signed.
+    bool verify_previous = false;
+    // New RRSIGs expire up to this much before expiration, by a hash of owner name and type, so
+    // that signatures made together come due for renewal at different times. unset: a quarter
+    // of refresh. The spread is capped at half the validity period.
+    std::optional<std::chrono::seconds> expiration_spread;
+};
+
+// Counts of one signing run.
+struct SignStats {
+    std::size_t signatures_reused = 0; // RRSIGs taken from SignOptions::previous
+    std::size_t signatures_new = 0;
+    std::size_t rrsets_signed = 0; // RRsets with at least one new RRSIG
+    std::size_t rrsets_kept = 0;   // RRsets whose RRSIGs all came from previous
 };
 
 // Signs a zone and returns the signed copy:
@@ -52,5 +72,9 @@ struct SignOptions {
 // internal.
 Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>& keys,
                              const SignOptions& options);
+
+// Signs as above and fills stats.
+Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>& keys,
+                             const SignOptions& options, SignStats& stats);
 
 } // namespace robur::dnssec

@@ -187,6 +187,7 @@ TEST(SignZone, UsesGivenTimesAndTtls)
     SignOptions options;
     options.inception = std::chrono::sys_seconds(std::chrono::seconds(1700000000));
     options.expiration = std::chrono::sys_seconds(std::chrono::seconds(1702592000));
+    options.expiration_spread = std::chrono::seconds{0};
     options.dnskey_ttl = 86400;
     auto zone = parse(sample_zone);
     zone.records.push_back(parse("multi 60 IN TXT \"four\"\n").records.at(0));

@@ -38,6 +38,7 @@ zone::Zone signed_sample(bool nsec3 = false)
     SignOptions options;
     options.inception = at(inception);
     options.expiration = at(expiration);
+    options.expiration_spread = std::chrono::seconds{0};
     if (nsec3) {
         options.nsec3 = Nsec3Options{};
     }
