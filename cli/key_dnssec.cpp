@@ -1,5 +1,7 @@
 // `robur key dnssec new ZONE`: generates a DNSSEC key for a zone of the repository, commits
-// it as BIND key files under keys/dnssec/<zone>/ and prints its DNSKEY and DS records.
+// it as BIND key files under keys/dnssec/<zone>/ and prints its DNSKEY and DS records. The
+// group also registers `list` (cli/key_dnssec_list.cpp) and `rollover`
+// (cli/key_dnssec_rollover.cpp).
 
 #include <chrono>
 #include <cstdio>
@@ -11,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/key_dnssec_common.hpp"
 #include "cli/zone_common.hpp"
 #include "formats/dnssec/ds.hpp"
 #include "formats/dnssec/key.hpp"
@@ -21,13 +24,6 @@
 namespace robur::cli {
 
 namespace {
-
-// DNSKEY TTL printed when the zone has no SOA record to take it from.
-constexpr std::uint32_t default_dnskey_ttl = 3600;
-
-// Key generation gives up after this many keys whose tag an existing key of the zone already
-// has. With n keys of one algorithm a try fails with probability about n / 65536.
-constexpr int max_tag_attempts = 16;
 
 struct NewDnssecKeyOptions {
     std::string zone;
@@ -48,48 +44,6 @@ std::string_view role_name(const NewDnssecKeyOptions& options)
         return "ZSK";
     }
     return "CSK";
-}
-
-std::string zone_text(const zone::Name& origin)
-{
-    std::string text = origin.to_string();
-    if (!origin.is_root()) {
-        text.pop_back();
-    }
-    return text;
-}
-
-// The TTL of the zone's apex SOA, so that the printed DNSKEY record fits the zone.
-std::uint32_t apex_ttl(const dns::LoadedZone& zone)
-{
-    for (const auto& record : zone.result.zone.records) {
-        if (record.type == zone::rrtype::soa && record.owner == zone.origin) {
-            return record.ttl;
-        }
-    }
-    return default_dnskey_ttl;
-}
-
-// Generates keys until one has a tag that no key of the zone in the snapshot has, because
-// BIND's file names and RRSIG records identify keys by algorithm and tag.
-Result<dnssec::KeyPair> generate_unique_key(const store::Snapshot& snapshot,
-                                            const zone::Name& origin, dnssec::Algorithm algorithm,
-                                            std::uint16_t flags)
-{
-    const std::string folder = dnssec::key_folder(origin);
-    for (int attempt = 0; attempt < max_tag_attempts; ++attempt) {
-        auto key = dnssec::generate_key(origin, algorithm, flags);
-        if (!key) {
-            return key;
-        }
-        const std::string path = fmt::format("{}/{}.key", folder, dnssec::key_file_stem(*key));
-        if (!snapshot.exists(path)) {
-            return key;
-        }
-    }
-    return make_error(
-        Errc::conflict,
-        fmt::format("every generated key had the tag of an existing key in {}", folder));
 }
 
 struct NewKeyResult {
@@ -155,46 +109,10 @@ Result<std::vector<store::FileChange>> key_file_changes(const dnssec::KeyPair& k
     files.timing.publish = now;
     files.timing.activate = now;
 
-    auto private_text = dnssec::format_private_key_file(files);
-    if (!private_text) {
-        return tl::unexpected(private_text.error());
-    }
-    const std::string stem =
-        fmt::format("{}/{}", dnssec::key_folder(key.owner), dnssec::key_file_stem(key));
+    const std::string stem = key_path_stem(key);
     result.public_path = stem + ".key";
     result.private_path = stem + ".private";
-    // The store writes files under keys/ with mode 0600 in the work tree.
-    return std::vector<store::FileChange>{
-        {result.public_path, dnssec::format_public_key_file(files), store::mode_file},
-        {result.private_path, std::move(*private_text), store::mode_file},
-    };
-}
-
-// Reads the zone from the commit HEAD names, with that commit. Errors: not_found naming the
-// zone when the branch has no commits or HEAD has no file for the zone.
-Result<std::pair<ZoneVersion, dns::LoadedZone>>
-zone_at_head(const store::Repository& repository, const std::optional<store::ObjectId>& head,
-             const zone::Name& origin)
-{
-    const auto zone_missing = make_error(
-        Errc::not_found, fmt::format("zone {} not found in the repository: import it with robur "
-                                     "zone import first",
-                                     zone_text(origin)));
-    if (!head) {
-        return zone_missing;
-    }
-    auto version = commit_version(repository, "HEAD");
-    if (!version) {
-        return tl::unexpected(version.error());
-    }
-    auto found = version->find(origin);
-    if (!found) {
-        return tl::unexpected(found.error());
-    }
-    if (!*found) {
-        return zone_missing;
-    }
-    return std::pair{std::move(*version), std::move(**found)};
+    return key_file_writes(files);
 }
 
 int new_dnssec_key(const Context& context, const NewDnssecKeyOptions& options)
@@ -291,6 +209,9 @@ void add_key_dnssec_commands(CLI::App& key, Context& context)
 
     create->callback(
         [&context, options] { context.exit_code = new_dnssec_key(context, *options); });
+
+    add_key_dnssec_list_command(*group, context);
+    add_key_dnssec_rollover_command(*group, context);
 }
 
 } // namespace robur::cli

@@ -295,8 +295,8 @@ timing_entries(const KeyTiming& timing)
         {"Created", timing.created},
         {"Publish", timing.publish},
         {"Activate", timing.activate},
-        {"Inactive", timing.inactive},
         {"Revoke", timing.revoke},
+        {"Inactive", timing.inactive},
         {"Delete", timing.remove},
     }};
 }

@@ -98,6 +98,37 @@ TEST(KeyFile, WritesPublicFileWithCommentsAndDnskey)
                     "vdvbqcft3wnSWoNZi8PQ8kRn/TiGDHVFkHYnNZ5jMQ==\n");
 }
 
+TEST(KeyFile, ReadsEveryTimingField)
+{
+    const auto files = read_bind_key("Kexample.com.+013+38920");
+    ASSERT_TRUE(files) << files.error().to_string();
+
+    EXPECT_EQ(files->timing.created, parse_key_time("20261205021247"));
+    EXPECT_EQ(files->timing.publish, parse_key_time("20270101000000"));
+    EXPECT_EQ(files->timing.activate, parse_key_time("20270102000000"));
+    EXPECT_EQ(files->timing.revoke, parse_key_time("20270215000000"));
+    EXPECT_EQ(files->timing.inactive, parse_key_time("20270201000000"));
+    EXPECT_EQ(files->timing.remove, parse_key_time("20270301000000"));
+}
+
+TEST(KeyFile, WritesEveryTimingFieldAsBind)
+{
+    const std::string stem = "Kexample.com.+013+38920";
+    const auto files = read_bind_key(stem);
+    ASSERT_TRUE(files) << files.error().to_string();
+
+    const auto private_text = format_private_key_file(*files);
+    ASSERT_TRUE(private_text) << private_text.error().message;
+    EXPECT_EQ(*private_text, read_text(data_path(stem + ".private")));
+
+    // BIND splits the base64 of the DNSKEY line, so only the comment lines compare verbatim.
+    const std::string bind_text = read_text(data_path(stem + ".key"));
+    const std::string public_text = format_public_key_file(*files);
+    const auto comments_end = bind_text.find("example.com. IN DNSKEY");
+    ASSERT_NE(comments_end, std::string::npos);
+    EXPECT_EQ(public_text.substr(0, comments_end), bind_text.substr(0, comments_end));
+}
+
 TEST(KeyFile, NamesZoneSigningKeys)
 {
     const KeyFiles files = generated(Algorithm::ed25519, 256);
