@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "formats/zone/record.hpp"
+#include "servers/dns/responder_lookup.hpp"
 
 namespace robur::dns {
 
@@ -29,19 +30,6 @@ std::uint8_t extended_rcode(Rcode rcode)
 }
 
 } // namespace
-
-struct Responder::Lookup {
-    const CompiledZone* zone = nullptr;
-    Rcode rcode = Rcode::noerror;
-    bool authoritative = true;
-    bool truncated = false;
-    bool all_of_any = false; // ANY over TCP returns every RRset of the name
-    MessageWriter::Mark after_question;
-    std::array<std::uint32_t, max_chain_links + 1> visited{};
-    std::size_t links = 0;
-    std::array<std::uint32_t, 16> address_nodes{}; // whose addresses are already written
-    std::size_t address_node_count = 0;
-};
 
 std::size_t Responder::respond(const ZoneSet& zones, std::span<const std::uint8_t> query,
                                Transport transport, std::span<std::uint8_t> out)
@@ -134,6 +122,7 @@ std::size_t Responder::answer_query(const ZoneSet& zones, Transport transport)
         lookup.authoritative = false;
         return finish(lookup);
     }
+    lookup.dnssec = query_.edns && query_.edns->dnssec_ok && lookup.zone->is_signed();
     answer_from_zone(lookup);
     return finish(lookup);
 }
@@ -216,6 +205,9 @@ void Responder::answer_from_zone(Lookup& lookup)
             break;
         }
     }
+    if (lookup.dnssec) {
+        write_proofs(lookup); // wildcard proofs of a positive answer
+    }
     if (!lookup.truncated) {
         add_additional(lookup);
     }
@@ -245,8 +237,10 @@ Responder::Step Responder::look_up_current(Lookup& lookup)
 
     // Find the closest encloser: the longest existing ancestor of the current name.
     std::uint32_t encloser = no_index;
-    for (std::size_t label = 1; encloser == no_index && label <= current_label_count_; ++label) {
-        encloser = zone.find_node(lower.subspan(current_labels_[label]));
+    std::size_t encloser_label = 0;
+    while (encloser == no_index && encloser_label < current_label_count_) {
+        ++encloser_label;
+        encloser = zone.find_node(lower.subspan(current_labels_[encloser_label]));
     }
     if (encloser == no_index) {
         return Step::done; // unreachable: the apex is an ancestor of every name in the zone
@@ -260,9 +254,13 @@ Responder::Step Responder::look_up_current(Lookup& lookup)
     }
     // RFC 4592 section 3.3.1: only "*.<closest encloser>" may be the source of synthesis.
     if (node.wildcard != no_index) {
-        return answer_node(node.wildcard, lookup);
+        lookup.wildcard_label = encloser_label;
+        const Step step = answer_node(node.wildcard, lookup);
+        lookup.wildcard_label = 0;
+        return step;
     }
     lookup.rcode = Rcode::nxdomain;
+    lookup.encloser_label = encloser_label;
     write_negative(lookup);
     return Step::done;
 }
@@ -288,6 +286,7 @@ Responder::Step Responder::answer_node(std::uint32_t node_index, Lookup& lookup)
         return Step::done; // a CNAME loop: every record on it is already in the answer
     }
     lookup.visited[lookup.links] = node_index;
+    lookup.negative_node = node_index;
 
     const std::span<const std::uint8_t> owner{current_name_.data(), current_length_};
     if (query_.qtype == rrtype::any) {
@@ -296,10 +295,13 @@ Responder::Step Responder::answer_node(std::uint32_t node_index, Lookup& lookup)
     }
     if (const auto* rrset = zone.find_rrset(node, query_.qtype); rrset != nullptr) {
         add_rrset(Section::answer, *rrset, owner, lookup);
+        prove_wildcard_answer(lookup);
         return Step::done;
     }
     if (const auto* cname = zone.find_rrset(node, rrtype::cname);
         cname != nullptr && !node.is_cut) {
+        // The proof names the current name, so it is taken before the CNAME changes it.
+        prove_wildcard_answer(lookup);
         return follow_cname(*cname, lookup);
     }
     write_negative(lookup); // NODATA (RFC 2308 section 2.2)
@@ -369,8 +371,13 @@ void Responder::answer_any(const CompiledZone::Node& node, Lookup& lookup)
         write_negative(lookup);
         return;
     }
+    prove_wildcard_answer(lookup);
     const std::span<const std::uint8_t> owner{current_name_.data(), current_length_};
     for (const auto& rrset : rrsets) {
+        // With DO the RRSIGs come with the RRsets they cover.
+        if (lookup.dnssec && rrset.type == rrtype::rrsig) {
+            continue;
+        }
         if (!add_rrset(Section::answer, rrset, owner, lookup) || !lookup.all_of_any) {
             return;
         }
@@ -390,6 +397,10 @@ void Responder::write_referral(std::uint32_t cut, Lookup& lookup)
     lookup.authoritative = writer_.count(Section::answer) > 0;
     if (!add_rrset(Section::authority, *ns, current_suffix(node.label_count), lookup)) {
         return;
+    }
+    if (lookup.dnssec) {
+        prove_delegation(cut, lookup);
+        write_proofs(lookup);
     }
 
     for (std::uint32_t i = 0; i < ns->record_count; ++i) {
@@ -413,13 +424,24 @@ void Responder::write_referral(std::uint32_t cut, Lookup& lookup)
     }
 }
 
-// Writes the zone's SOA with the negative TTL to the authority section (RFC 2308 section 3).
+// Writes the zone's SOA with the negative TTL to the authority section (RFC 2308 section 3),
+// and with DO its RRSIGs and the proof of the negative answer (RFC 4035 section 3.1.3).
 void Responder::write_negative(Lookup& lookup)
 {
     const CompiledZone& zone = *lookup.zone;
     if (!writer_.add_record(Section::authority, zone.origin().wire(), zone.negative_soa())) {
         lookup.truncated = true;
+        return;
     }
+    if (!lookup.dnssec) {
+        return;
+    }
+    if (!add_rrset(Section::authority, zone.negative_soa_signatures(), zone.origin().wire(),
+                   lookup)) {
+        return;
+    }
+    prove_negative(lookup);
+    write_proofs(lookup);
 }
 
 // Adds the addresses of NS, MX and SRV targets in the answer that are authoritative data of
@@ -444,8 +466,9 @@ void Responder::add_additional(Lookup& lookup)
     }
 }
 
-// Writes rrset to section whole or not at all. An answer or authority RRset that does not fit
-// truncates the response (RFC 2181 section 9).
+// Writes rrset to section whole or not at all, and with DO its RRSIGs. An answer or authority
+// RRset or RRSIG that does not fit truncates the response (RFC 2181 section 9, RFC 4035
+// section 3.1.1); an additional RRset keeps its place without the RRSIGs that do not fit.
 bool Responder::add_rrset(Section section, const CompiledZone::RRset& rrset,
                           std::span<const std::uint8_t> owner, Lookup& lookup)
 {
@@ -461,6 +484,12 @@ bool Responder::add_rrset(Section section, const CompiledZone::RRset& rrset,
             }
             return false;
         }
+    }
+    if (lookup.dnssec && !add_signatures(section, rrset, owner, lookup) &&
+        section != Section::additional) {
+        writer_.rollback(before);
+        lookup.truncated = true;
+        return false;
     }
     const bool has_targets =
         rrset.type == rrtype::ns || rrset.type == rrtype::mx || rrset.type == rrtype::srv;

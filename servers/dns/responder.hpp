@@ -6,6 +6,7 @@
 #include <span>
 
 #include "servers/dns/message_writer.hpp"
+#include "servers/dns/nsec3_hasher.hpp"
 #include "servers/dns/query_handler.hpp"
 #include "servers/dns/wire.hpp"
 #include "servers/dns/zone_index.hpp"
@@ -21,6 +22,13 @@ enum class Transport : std::uint8_t { udp, tcp };
 // ANY queries get one RRset of the name over UDP, the one with the lowest type number
 // (RFC 8482 section 4), and every RRset over TCP. CNAME and DNAME chains are followed inside
 // the zone of the query name for at most max_chain_links steps.
+//
+// For a query with the DO bit (RFC 3225) to a signed zone, every RRset in the answer and
+// authority sections comes with its RRSIGs, and negative, wildcard and referral answers with
+// the NSEC or NSEC3 records that prove them (RFC 4035 section 3.1, RFC 5155 section 7.2).
+// When those do not fit a UDP response, it is truncated to the header and question with TC
+// set. RRSIGs of additional addresses are dropped when they do not fit. Without DO, DNSSEC
+// records appear only when a query asks for their type.
 class Responder {
 public:
     static constexpr std::size_t max_chain_links = 16;
@@ -71,6 +79,27 @@ private:
     void write_referral(std::uint32_t cut, Lookup& lookup);
     void write_negative(Lookup& lookup);
     void add_additional(Lookup& lookup);
+    bool add_signatures(Section section, const CompiledZone::RRset& rrset,
+                        std::span<const std::uint8_t> owner, Lookup& lookup);
+
+    // Denial of existence (responder_dnssec.cpp). The proofs collect in the Lookup and
+    // write_proofs() adds them to the authority section.
+    void prove_negative(Lookup& lookup);
+    void prove_nxdomain(std::size_t encloser_label, Lookup& lookup);
+    void prove_nodata(std::uint32_t node_index, Lookup& lookup);
+    void prove_wildcard_answer(Lookup& lookup);
+    void prove_wildcard_nodata(std::uint32_t wildcard_node, Lookup& lookup);
+    void prove_delegation(std::uint32_t cut, Lookup& lookup);
+    void write_proofs(Lookup& lookup);
+    void add_proof(bool nsec3, std::uint32_t index, Lookup& lookup);
+    void add_nsec_covering(std::span<const std::uint8_t> name, Lookup& lookup);
+    void add_nsec3_covering(std::span<const std::uint8_t> name, Lookup& lookup);
+    bool add_nsec3_matching(std::span<const std::uint8_t> name, Lookup& lookup);
+    std::size_t add_closest_encloser_proof(std::size_t label, Lookup& lookup);
+    bool hash_name(std::span<const std::uint8_t> name, const CompiledZone& zone,
+                   dnssec::Nsec3Hash& out);
+    [[nodiscard]] std::span<const std::uint8_t> lower_suffix(std::size_t label) const;
+    [[nodiscard]] std::span<const std::uint8_t> wildcard_below(std::size_t label);
 
     bool add_rrset(Section section, const CompiledZone::RRset& rrset,
                    std::span<const std::uint8_t> owner, Lookup& lookup);
@@ -95,6 +124,10 @@ private:
 
     // Scratch for a name synthesized from a DNAME (RFC 6672 section 2.2).
     std::array<std::uint8_t, max_name_length> synthesized_{};
+
+    // Scratch for the wildcard name "*.<closest encloser>" and the NSEC3 hasher.
+    std::array<std::uint8_t, max_name_length> wildcard_name_{};
+    Nsec3Hasher hasher_;
 
     // RRsets written to the answer whose targets add A and AAAA records to the additional
     // section; more than this many are left without additional records.

@@ -10,6 +10,7 @@
 
 #include "formats/zone/record.hpp"
 #include "servers/dns/wire.hpp"
+#include "servers/dns/zone_compiler.hpp"
 
 namespace robur::dns {
 
@@ -201,31 +202,6 @@ RecordView CompiledZone::negative_soa() const
     return view(negative_soa_);
 }
 
-// Builds a CompiledZone in steps; a friend of CompiledZone so it can fill the private arrays.
-class ZoneCompiler {
-public:
-    explicit ZoneCompiler(CompiledZone& zone) : zone_(zone) {}
-
-    Result<void> compile(const zone::Zone& source);
-
-private:
-    struct Item {
-        std::string owner; // lower-cased wire form
-        const zone::Record* record;
-    };
-
-    std::vector<Item> collect(const zone::Zone& source, std::uint16_t zone_class) const;
-    std::uint32_t add_node(std::span<const std::uint8_t> name);
-    void add_rrset(CompiledZone::Node& node, std::span<const Item> items);
-    std::uint32_t encode(const zone::Record& record, std::uint32_t ttl);
-    void link_nodes();
-    void link_additional();
-    [[nodiscard]] std::uint32_t address_node(std::span<const std::uint8_t> target) const;
-
-    CompiledZone& zone_;
-    std::string apex_; // lower-cased wire form
-};
-
 Result<void> ZoneCompiler::compile(const zone::Zone& source)
 {
     apex_ = lowercase_wire(source.origin);
@@ -245,6 +221,11 @@ Result<void> ZoneCompiler::compile(const zone::Zone& source)
     zone_.serial_ = read_u32(soa->rdata.data() + soa->rdata.size() - 20);
 
     auto items = collect(source, soa->rclass);
+    if (auto read = read_nsec3_parameters(items, source.origin); !read) {
+        return read;
+    }
+    const auto nsec3_items = take_nsec3(items);
+
     zone_.apex_ = add_node(as_bytes(apex_));
     for (std::size_t first = 0; first < items.size();) {
         std::size_t last = first;
@@ -257,16 +238,21 @@ Result<void> ZoneCompiler::compile(const zone::Zone& source)
     }
     link_nodes();
     link_additional();
+    add_nsec3_entries(nsec3_items);
+    order_nsec_nodes();
 
     // The negative SOA is an extra copy whose TTL is min(TTL, MINIMUM) (RFC 2308 section 3).
     const std::uint32_t minimum = read_u32(soa->rdata.data() + soa->rdata.size() - 4);
-    const std::uint32_t copy = encode(*soa, std::min(soa->ttl, minimum));
+    const std::uint32_t negative_ttl = std::min(soa->ttl, minimum);
+    const std::uint32_t copy = encode(*soa, negative_ttl);
     zone_.negative_soa_ = zone_.records_[copy];
     zone_.records_.pop_back();
+    add_negative_soa_signatures(negative_ttl);
     return {};
 }
 
-// Returns the in-zone records of zone_class sorted by owner and type.
+// Returns the in-zone records of zone_class sorted by owner and type, and RRSIG records by the
+// type they cover.
 std::vector<ZoneCompiler::Item> ZoneCompiler::collect(const zone::Zone& source,
                                                       std::uint16_t zone_class) const
 {
@@ -283,7 +269,10 @@ std::vector<ZoneCompiler::Item> ZoneCompiler::collect(const zone::Zone& source,
         if (left.owner != right.owner) {
             return left.owner < right.owner;
         }
-        return left.record->type < right.record->type;
+        if (left.record->type != right.record->type) {
+            return left.record->type < right.record->type;
+        }
+        return covered_type(*left.record) < covered_type(*right.record);
     });
     return items;
 }
@@ -309,31 +298,20 @@ std::uint32_t ZoneCompiler::add_node(std::span<const std::uint8_t> name)
     return zone_.table_.insert(name, index);
 }
 
-// Adds the records of one owner, sorted by type, as RRsets of node; identical records of an
-// RRset are kept once (RFC 2181 section 5).
+// Adds the records of one owner, sorted by type, as RRsets of node, and links each RRset to
+// the RRSIG records covering it.
 void ZoneCompiler::add_rrset(CompiledZone::Node& node, std::span<const Item> items)
 {
     node.first_rrset = static_cast<std::uint32_t>(zone_.rrsets_.size());
     for (std::size_t first = 0; first < items.size();) {
         const std::uint16_t type = items[first].record->type;
-        CompiledZone::RRset rrset{.type = type,
-                                  .record_count = 0,
-                                  .first_record =
-                                      static_cast<std::uint32_t>(zone_.records_.size())};
-        std::unordered_set<std::string_view> seen; // rdata already in this RRset
         std::size_t last = first;
-        for (; last < items.size() && items[last].record->type == type; ++last) {
-            const auto& record = *items[last].record;
-            const std::string_view rdata(reinterpret_cast<const char*>(record.rdata.data()),
-                                         record.rdata.size());
-            const bool duplicate = !seen.insert(rdata).second;
-            if (!duplicate && is_usable(record) && rrset.record_count < UINT16_MAX) {
-                encode(record, record.ttl);
-                ++rrset.record_count;
-            }
+        while (last < items.size() && items[last].record->type == type) {
+            ++last;
         }
+        const auto rrset = encode_rrset(items.subspan(first, last - first));
+        first = last;
         if (rrset.record_count == 0) {
-            first = last;
             continue;
         }
         zone_.rrsets_.push_back(rrset);
@@ -341,8 +319,29 @@ void ZoneCompiler::add_rrset(CompiledZone::Node& node, std::span<const Item> ite
         node.has_cname = node.has_cname || type == zone::rrtype::cname;
         node.has_dname = node.has_dname || type == zone::rrtype::dname;
         node.is_cut = node.is_cut || (type == zone::rrtype::ns && node.name_length > apex_.size());
-        first = last;
     }
+    link_signatures(node);
+}
+
+// Encodes records of one owner and type as an RRset; identical records are kept once
+// (RFC 2181 section 5). The RRset is empty when no record is usable.
+CompiledZone::RRset ZoneCompiler::encode_rrset(std::span<const Item> items)
+{
+    CompiledZone::RRset rrset{.type = items.front().record->type,
+                              .record_count = 0,
+                              .first_record = static_cast<std::uint32_t>(zone_.records_.size())};
+    std::unordered_set<std::string_view> seen; // rdata already in this RRset
+    for (const auto& item : items) {
+        const auto& record = *item.record;
+        const std::string_view rdata(reinterpret_cast<const char*>(record.rdata.data()),
+                                     record.rdata.size());
+        const bool duplicate = !seen.insert(rdata).second;
+        if (!duplicate && is_usable(record) && rrset.record_count < UINT16_MAX) {
+            encode(record, record.ttl);
+            ++rrset.record_count;
+        }
+    }
+    return rrset;
 }
 
 // Appends record's TYPE, CLASS, TTL, RDLENGTH and RDATA to the data arena.

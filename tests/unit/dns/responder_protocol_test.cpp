@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "dns_test_support.hpp"
+#include "formats/dnssec/key.hpp"
+#include "formats/dnssec/signer.hpp"
 #include "servers/dns/responder.hpp"
 
 // Counts every allocation in this test program, so a test can check that a code path makes
@@ -332,6 +334,42 @@ TEST(ResponderProtocol, AllocatesNothingPerQuery)
         make_query("www.example.net.", rrtype::a),
     };
     const ZoneSet& set = zones();
+    const std::size_t before = allocation_count.load();
+    for (const auto& query : queries) {
+        EXPECT_GT(responder.respond(set, query, Transport::udp, out), 0u);
+    }
+    EXPECT_EQ(allocation_count.load(), before);
+}
+
+// DO queries to an NSEC3 zone hash names and collect proofs, still without allocating.
+TEST(ResponderProtocol, AllocatesNothingPerDnssecQuery)
+{
+    if (!ROBUR_COUNTS_ALLOCATIONS) {
+        GTEST_SKIP() << "allocation counting is off under AddressSanitizer";
+    }
+    test::ZoneBuilder builder("example.");
+    builder.name_record("@", rrtype::ns, "ns1").a("ns1", "192.0.2.1").a("www", "192.0.2.10");
+    builder.a("*.wild", "192.0.2.99").name_record("sub", rrtype::ns, "ns1");
+    auto key = dnssec::generate_key(builder.zone().origin, dnssec::Algorithm::ecdsap256sha256,
+                                    dnssec::dnskey_flags::ksk);
+    ASSERT_TRUE(key.has_value());
+    dnssec::SignOptions options;
+    options.nsec3 = dnssec::Nsec3Options{.salt = {0xAB}, .iterations = 5, .opt_out = true};
+    auto signed_zone = dnssec::sign_zone(builder.zone(), {*key}, options);
+    ASSERT_TRUE(signed_zone.has_value()) << signed_zone.error().message;
+    const ZoneSet set({compile_zone(*signed_zone).value()});
+
+    Responder responder;
+    std::vector<std::uint8_t> out(65535);
+    const test::QueryOptions dnssec_ok{.edns = true, .dnssec_ok = true};
+    const std::vector<std::vector<std::uint8_t>> queries{
+        make_query("www.example.", rrtype::a, dnssec_ok),
+        make_query("nothere.example.", rrtype::a, dnssec_ok),
+        make_query("www.example.", rrtype::txt, dnssec_ok),
+        make_query("x.wild.example.", rrtype::a, dnssec_ok),
+        make_query("x.wild.example.", rrtype::txt, dnssec_ok),
+        make_query("host.sub.example.", rrtype::a, dnssec_ok),
+    };
     const std::size_t before = allocation_count.load();
     for (const auto& query : queries) {
         EXPECT_GT(responder.respond(set, query, Transport::udp, out), 0u);
