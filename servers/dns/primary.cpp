@@ -12,6 +12,7 @@
 #include "servers/dns/notify_message.hpp"
 #include "servers/dns/notify_targets.hpp"
 #include "servers/dns/reloader.hpp"
+#include "servers/dns/signed_journal.hpp"
 #include "servers/dns/transfer.hpp"
 #include "servers/dns/update.hpp"
 #include "servers/dns/update_serial.hpp"
@@ -123,6 +124,12 @@ Primary::Primary(const Published<ZoneSet>& zones, store::Repository repository,
 Primary::~Primary()
 {
     stop();
+}
+
+void Primary::set_reloader(Reloader& reloader)
+{
+    reloader_ = &reloader;
+    history_->set_journal(reloader.journal());
 }
 
 void Primary::start()

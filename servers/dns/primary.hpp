@@ -65,7 +65,8 @@ public:
     ~Primary();
 
     // The reloader that publishes the zones; NOTIFY and UPDATE ask it to read the branch.
-    void set_reloader(Reloader& reloader) { reloader_ = &reloader; }
+    // IXFR of the zones it signs comes from its journal. Call before start().
+    void set_reloader(Reloader& reloader);
 
     void start();
     void stop();

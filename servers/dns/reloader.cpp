@@ -1,5 +1,6 @@
 #include "servers/dns/reloader.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdint>
@@ -95,6 +96,7 @@ Result<LoadSummary> Reloader::load()
     }
     publish(*snapshot, *summary);
     commit_ = **head;
+    snapshot_ = *snapshot;
     if (options_.on_load) {
         options_.on_load(*snapshot, *summary);
     }
@@ -194,6 +196,7 @@ void Reloader::run()
         // read the branch before they were made.
         const auto ticket = checks_requested_.load();
         check(reload_requested_.exchange(false));
+        resign_due_zones();
         {
             const std::lock_guard lock(checks_mutex_);
             checks_completed_ = ticket;
@@ -213,7 +216,7 @@ void Reloader::wait_for_change()
         fds[count++] = pollfd{inotify_.get(), POLLIN, 0};
     }
 
-    const int ready = ::poll(fds.data(), count, static_cast<int>(options_.poll_interval.count()));
+    const int ready = ::poll(fds.data(), count, static_cast<int>(wait_timeout().count()));
     if (ready < 0 && errno != EINTR) {
         logger_->warn("waiting for branch changes failed error={}", log_quote(last_system_error()));
     }
@@ -254,12 +257,49 @@ void Reloader::check(bool full)
 
     publish(*snapshot, *summary);
     commit_ = **head;
+    snapshot_ = *snapshot;
     last_failure_.clear();
     logger_->info("zones reloaded commit={} changed={} rejected={} zones={} serial={}",
                   commit_->short_string(), summary->changed, summary->rejected, summary->zone_count,
                   format_serials(*summary));
     if (options_.on_load) {
         options_.on_load(*snapshot, *summary);
+    }
+}
+
+// The poll interval, or less when an online zone must be signed again before it ends.
+std::chrono::milliseconds Reloader::wait_timeout() const
+{
+    const auto resign_at = loader_.next_resign();
+    if (!resign_at) {
+        return options_.poll_interval;
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::system_clock::now().time_since_epoch());
+    // The margin makes the wake-up land after the second turns, as the loader's clock counts it.
+    constexpr std::chrono::milliseconds margin{10};
+    const auto until = std::chrono::milliseconds{*resign_at * 1000} - now + margin;
+    return std::clamp(until, std::chrono::milliseconds{0}, options_.poll_interval);
+}
+
+// Signs the online zones whose time has come and publishes the result as a load of the commit
+// served, so that NOTIFY goes out for their raised serials.
+void Reloader::resign_due_zones()
+{
+    if (!snapshot_) {
+        return;
+    }
+    auto summary = loader_.resign();
+    if (!summary) {
+        return;
+    }
+    summary->commit = snapshot_->commit_id();
+    publish(*snapshot_, *summary);
+    logger_->info("zones signed again without a commit commit={} changed={} zones={} serial={}",
+                  commit_->short_string(), summary->changed, summary->zone_count,
+                  format_serials(*summary));
+    if (options_.on_load) {
+        options_.on_load(*snapshot_, *summary);
     }
 }
 

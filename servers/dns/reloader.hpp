@@ -37,7 +37,9 @@ struct ReloaderOptions {
 // commit with a ZoneSetLoader (which re-parses only changed zones) and publishes the result. It
 // watches the branch with inotify on the ref files and packed-refs where available, and polls
 // the branch at the poll interval in any case. All loading runs on the reloader's own thread,
-// never on a query thread.
+// never on a query thread. That thread also signs the zones of `dnssec = online` again when
+// their signatures near expiry or a key timing event passes, publishing the result as a load
+// of the same commit.
 class Reloader {
 public:
     Reloader(store::Repository repository, ReloaderOptions options, Published<ZoneSet>& zones);
@@ -71,12 +73,17 @@ public:
 
     [[nodiscard]] const std::string& branch() const { return branch_; }
 
+    // The signed versions of the zones the server signs, for IXFR.
+    [[nodiscard]] std::shared_ptr<const SignedJournal> journal() const { return loader_.journal(); }
+
 private:
     void run();
     void open_watches();
     void wake();
     void wait_for_change();
     void check(bool full);
+    void resign_due_zones();
+    [[nodiscard]] std::chrono::milliseconds wait_timeout() const;
     void log_failure(std::string message);
     void publish(const store::Snapshot& snapshot, LoadSummary& summary);
     std::shared_ptr<const CompiledZone> catalog_zone(const store::Snapshot& snapshot,
@@ -89,6 +96,7 @@ private:
     CatalogSerial catalog_serial_;
     std::string branch_;
     std::optional<store::ObjectId> commit_;
+    std::optional<store::Snapshot> snapshot_; // of commit_, for loads without a commit
     std::string last_failure_; // logged once until a load succeeds or the failure changes
 
     UniqueFd wakeup_;  // eventfd written by request_reload() and stop()

@@ -1,5 +1,6 @@
 #include "servers/dns/update.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 #include <thread>
@@ -11,11 +12,13 @@
 #include "core/log.hpp"
 #include "formats/zone/diff.hpp"
 #include "formats/zone/validate.hpp"
+#include "servers/dns/dnssec_policy.hpp"
 #include "servers/dns/notify_message.hpp"
 #include "servers/dns/update_apply.hpp"
 #include "servers/dns/update_files.hpp"
 #include "servers/dns/update_message.hpp"
 #include "servers/dns/zone_loader.hpp"
+#include "store/config.hpp"
 
 extern char** environ;
 
@@ -84,6 +87,61 @@ std::string commit_message(const zone::Zone& before, const zone::Zone& after)
         name.pop_back();
     }
     return fmt::format("Update {}: {} added, {} removed\n\n{}", name, added, removed, lines);
+}
+
+bool is_signer_type(std::uint16_t type)
+{
+    return type == zone::rrtype::rrsig || type == zone::rrtype::nsec ||
+           type == zone::rrtype::nsec3 || type == zone::rrtype::nsec3param;
+}
+
+// Refuses updates that the zone's DNSSEC signing cannot take. The server signs a zone with
+// dnssec = online itself, so RRSIG, NSEC, NSEC3, NSEC3PARAM and apex DNSKEY records are its
+// own, derived from the keys and records in Git. A zone signed offline has
+// its signatures committed, which the server cannot redo for a changed zone without committing
+// signatures. Returns nullopt when the update may go ahead.
+std::optional<UpdateResult> check_signing(const store::Snapshot& snapshot, const zone::Zone& zone,
+                                          const UpdateMessage& message)
+{
+    const std::string zone_name = zone.origin.to_string();
+    DnssecPolicy policy;
+    auto config = store::Config::load(snapshot);
+    if (config) {
+        auto read = dnssec_policy(*config, zone.origin);
+        if (!read) {
+            return no_commit(Rcode::servfail, read.error().message);
+        }
+        policy = *read;
+    } else if (config.error().code != Errc::not_found) {
+        return no_commit(Rcode::servfail, config.error().message);
+    }
+
+    if (policy.mode == SigningMode::online) {
+        for (const auto& update : message.updates) {
+            const bool apex_dnskey =
+                update.type == zone::rrtype::dnskey && update.owner == zone.origin;
+            if (is_signer_type(update.type) || apex_dnskey) {
+                return no_commit(
+                    Rcode::refused,
+                    fmt::format("zone {} is signed by the server (dnssec = online), which makes "
+                                "its {} records itself; an update may not change them",
+                                zone_name,
+                                apex_dnskey ? "apex DNSKEY" : zone::type_to_string(update.type)));
+            }
+        }
+        return std::nullopt;
+    }
+    const bool has_signatures =
+        std::any_of(zone.records.begin(), zone.records.end(),
+                    [](const zone::Record& record) { return record.type == zone::rrtype::rrsig; });
+    if (policy.mode == SigningMode::offline || has_signatures) {
+        return no_commit(Rcode::refused,
+                         fmt::format("zone {} is signed offline and the server cannot sign it "
+                                     "again without committing signatures; set dnssec = online "
+                                     "for it in robur.conf to let the server sign updates",
+                                     zone_name));
+    }
+    return std::nullopt;
 }
 
 // Starts `git push REMOTE BRANCH` for the repository and logs its outcome from a detached
@@ -204,6 +262,9 @@ Result<UpdateResult> UpdateAttempt::run(std::size_t attempt)
         return std::move(*failed);
     }
     const LoadedZone& zone = *loaded;
+    if (auto refused = check_signing(*snapshot_, zone.result.zone, message_)) {
+        return std::move(*refused);
+    }
 
     UpdateOutcome outcome = apply_update(zone.result.zone, message_);
     std::string ignored;

@@ -44,8 +44,9 @@ public:
     // commit when the update changed nothing. Otherwise nothing changes and the rcode is
     // FORMERR for a malformed request, NOTAUTH for a zone the branch does not contain, NOTZONE
     // for a name outside the zone, and NXDOMAIN, YXDOMAIN, NXRRSET or YXRRSET for a failed
-    // prerequisite. REFUSED means the result would not be a valid zone or would change a record
-    // made by $GENERATE. SERVFAIL means the zone could not be read, edited or committed, for
+    // prerequisite. REFUSED means the result would not be a valid zone, would change a record
+    // made by $GENERATE, would change the RRSIG, NSEC, NSEC3, NSEC3PARAM or apex DNSKEY records
+    // of a zone the server signs (dnssec = online), or would change a zone signed offline. SERVFAIL means the zone could not be read, edited or committed, for
     // example because the work tree has uncommitted edits to the zone's files.
     [[nodiscard]] UpdateResult apply(std::span<const std::uint8_t> message,
                                      const std::string& author);

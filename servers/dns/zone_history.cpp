@@ -8,6 +8,7 @@
 #include "core/diagnostic.hpp"
 #include "core/log.hpp"
 #include "formats/zone/validate.hpp"
+#include "servers/dns/signed_journal.hpp"
 #include "servers/dns/wire.hpp"
 #include "servers/dns/zone_loader.hpp"
 #include "store/snapshot.hpp"
@@ -44,18 +45,6 @@ std::uint32_t soa_serial(const zone::Record& soa)
     return read_u32(soa.rdata.data() + soa.rdata.size() - soa_fixed_fields);
 }
 
-// The zone reduced to the records a transfer sends, SOA first. It has no records when the zone
-// has no apex SOA.
-zone::Zone transfer_content(const zone::Zone& zone)
-{
-    zone::Zone content;
-    content.origin = zone.origin;
-    for (const zone::Record* record : transfer_records(zone)) {
-        content.records.push_back(*record);
-    }
-    return content;
-}
-
 // The functions below take transfer contents: SOA first, then canonical order without repeats,
 // so that one pass over both compares them.
 
@@ -67,7 +56,18 @@ bool same_records(const zone::Zone& left, const zone::Zone& right)
                       });
 }
 
-// Returns the step from older to newer. A record whose TTL changed is deleted and added again.
+} // namespace
+
+zone::Zone transfer_content(const zone::Zone& zone)
+{
+    zone::Zone content;
+    content.origin = zone.origin;
+    for (const zone::Record* record : transfer_records(zone)) {
+        content.records.push_back(*record);
+    }
+    return content;
+}
+
 ZoneStep make_step(const zone::Zone& older, const zone::Zone& newer)
 {
     ZoneStep step{.old_soa = older.records.front(),
@@ -98,7 +98,15 @@ ZoneStep make_step(const zone::Zone& older, const zone::Zone& newer)
     return step;
 }
 
-} // namespace
+std::uint32_t transfer_serial(const zone::Zone& content)
+{
+    return soa_serial(content.records.front());
+}
+
+std::pair<std::uint32_t, std::uint32_t> step_serials(const ZoneStep& step)
+{
+    return {soa_serial(step.old_soa), soa_serial(step.new_soa)};
+}
 
 std::vector<const zone::Record*> transfer_records(const zone::Zone& zone)
 {
@@ -353,6 +361,13 @@ ZoneHistory::ZoneHistory(store::Repository repository, std::string branch, ZoneH
 
 std::shared_ptr<const ZoneSteps> ZoneHistory::steps(const CompiledZone& served, std::uint32_t from)
 {
+    if (journal_ && journal_->contains(served.origin())) {
+        auto steps = journal_->steps(served.origin(), from, served.serial());
+        logger_->debug("signed journal read zone={} from={} to={} steps={}",
+                       served.origin().to_string(), from, served.serial(),
+                       steps ? std::to_string(steps->size()) : std::string("none"));
+        return steps;
+    }
     return cached_steps(served.origin(), from, served.serial(), served.source().get());
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -39,6 +40,22 @@ struct ZoneStep {
 
 using ZoneSteps = std::vector<ZoneStep>;
 
+// Returns the zone reduced to the records a transfer sends, in transfer_records() order (SOA
+// first). It has no records when the zone has no apex SOA.
+[[nodiscard]] zone::Zone transfer_content(const zone::Zone& zone);
+
+// Returns the step from older to newer, both made by transfer_content() and neither empty. A
+// record whose TTL changed is deleted and added again.
+[[nodiscard]] ZoneStep make_step(const zone::Zone& older, const zone::Zone& newer);
+
+// The serial of a non-empty transfer_content().
+[[nodiscard]] std::uint32_t transfer_serial(const zone::Zone& content);
+
+// The serials of a step's old and new SOA.
+[[nodiscard]] std::pair<std::uint32_t, std::uint32_t> step_serials(const ZoneStep& step);
+
+class SignedJournal;
+
 // Bounds on one walk through the history. A walk that reaches one gives up, and the client
 // then gets the whole zone.
 struct ZoneHistoryLimits {
@@ -62,6 +79,13 @@ struct ZoneHistoryLimits {
 class ZoneHistory {
 public:
     ZoneHistory(store::Repository repository, std::string branch, ZoneHistoryLimits limits = {});
+
+    // Makes IXFR for the zones in journal come from it instead of the Git history, which lacks
+    // the records the server derives when it signs a zone. Call before the first steps().
+    void set_journal(std::shared_ptr<const SignedJournal> journal)
+    {
+        journal_ = std::move(journal);
+    }
 
     // Returns the steps from the version of the served zone that had serial from to the served
     // version itself, oldest first: one step per serial in between. The served version is the
@@ -98,6 +122,7 @@ private:
     std::optional<store::ObjectId> cache_head_; // branch head the cached results belong to
     std::map<CacheKey, std::shared_ptr<const ZoneSteps>> cache_; // null: whole zone needed
     std::size_t walk_count_ = 0;
+    std::shared_ptr<const SignedJournal> journal_;
     std::shared_ptr<spdlog::logger> logger_;
 };
 

@@ -549,6 +549,54 @@ TEST_F(ZoneUpdateTest, GeneratedRecordIsRefused)
     EXPECT_EQ(head(), before);
 }
 
+TEST_F(ZoneUpdateTest, OnlineZoneRefusesSignerRecords)
+{
+    commit_files(root(), {{"robur.conf", "[dns]\n\tdnssec = online\n"}}, "Sign online");
+    const std::string before = head();
+    const UpdateResult rrsig = apply(UpdateBuilder().raw_update(
+        {name("www"), rrtype::rrsig, rrclass::in, 300, std::vector<std::uint8_t>(24, 1)}));
+    EXPECT_EQ(rrsig.rcode, Rcode::refused);
+    EXPECT_NE(rrsig.summary.find("RRSIG"), std::string::npos) << rrsig.summary;
+    const UpdateResult nsec3param = apply(UpdateBuilder().delete_rrset("@", rrtype::nsec3param));
+    EXPECT_EQ(nsec3param.rcode, Rcode::refused);
+    const UpdateResult dnskey = apply(UpdateBuilder().raw_update(
+        {name("@"), rrtype::dnskey, rrclass::in, 300, {1, 0, 3, 13, 1, 2, 3, 4}}));
+    EXPECT_EQ(dnskey.rcode, Rcode::refused);
+    EXPECT_NE(dnskey.summary.find("apex DNSKEY"), std::string::npos) << dnskey.summary;
+    EXPECT_EQ(head(), before);
+}
+
+TEST_F(ZoneUpdateTest, OnlineZoneTakesOrdinaryRecords)
+{
+    commit_files(root(), {{"robur.conf", "[dns]\n\tdnssec = online\n"}}, "Sign online");
+    const UpdateResult result = apply(UpdateBuilder().add("new", 300, rrtype::a, "192.0.2.50"));
+    EXPECT_EQ(result.rcode, Rcode::noerror) << result.summary;
+    EXPECT_TRUE(result.commit) << result.summary;
+}
+
+TEST_F(ZoneUpdateTest, OfflineZoneIsRefused)
+{
+    commit_files(root(), {{"robur.conf", "[zone \"example.com\"]\n\tdnssec = offline\n"}},
+                 "Sign offline");
+    const std::string before = head();
+    const UpdateResult result = apply(UpdateBuilder().add("new", 300, rrtype::a, "192.0.2.50"));
+    EXPECT_EQ(result.rcode, Rcode::refused);
+    EXPECT_NE(result.summary.find("dnssec = online"), std::string::npos) << result.summary;
+    EXPECT_EQ(head(), before);
+}
+
+TEST_F(ZoneUpdateTest, ZoneWithSignaturesIsRefused)
+{
+    commit_files(root(),
+                 {{zone_path, zone_text + "www 300 IN RRSIG A 13 3 300 20300101000000 "
+                                          "20200101000000 1 example.com. AAAA\n"}},
+                 "Add a signature");
+    const std::string before = head();
+    const UpdateResult result = apply(UpdateBuilder().add("new", 300, rrtype::a, "192.0.2.50"));
+    EXPECT_EQ(result.rcode, Rcode::refused);
+    EXPECT_EQ(head(), before);
+}
+
 TEST_F(ZoneUpdateTest, EditsIncludedFile)
 {
     commit_files(root(),
