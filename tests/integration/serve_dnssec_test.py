@@ -3,8 +3,9 @@
 
 A repository made with `robur init` gets DNSSEC keys from `robur key dnssec new` for five
 zones: NSEC, NSEC3 and NSEC3 with opt-out, each with ECDSA P-256 (algorithm 13) and Ed25519
-(algorithm 15). Every zone is signed with BIND's dnssec-signzone from robur's key files and
-committed. The server then answers delv, which validates with the zone's own key as trust
+(algorithm 15). The zones are signed offline with `robur zone sign`, except one NSEC3 zone
+that BIND's dnssec-signzone signs from robur's key files, so that the server is also checked
+on a zone another signer made. The server then answers delv, which validates with the zone's own key as trust
 anchor (+root=ZONE): positive, NXDOMAIN, NODATA, wildcard, wildcard NODATA, CNAME, empty
 non-terminal, secure and insecure delegations. dig +bufsize=512 checks that an answer whose
 proofs do not fit gets TC, and kdig must agree with dig on every answer.
@@ -59,13 +60,13 @@ ns          IN A     127.0.0.1
 host        IN A     127.0.0.1
 """
 
-# (zone, algorithm, dnssec-signzone options for the denial of existence)
+# (zone, algorithm, signer, signer options for the denial of existence)
 ZONES = [
-    ("nsec13.test.", "ecdsap256sha256", []),
-    ("nsec3-13.test.", "ecdsap256sha256", ["-3", "ab12", "-H", "0"]),
-    ("optout13.test.", "ecdsap256sha256", ["-3", "-", "-H", "0", "-A"]),
-    ("nsec15.test.", "ed25519", []),
-    ("nsec3-15.test.", "ed25519", ["-3", "-", "-H", "0"]),
+    ("nsec13.test.", "ecdsap256sha256", "robur", []),
+    ("nsec3-13.test.", "ecdsap256sha256", "robur", ["--nsec3", "--salt", "ab12"]),
+    ("optout13.test.", "ecdsap256sha256", "robur", ["--nsec3", "--opt-out"]),
+    ("nsec15.test.", "ed25519", "robur", []),
+    ("nsec3-15.test.", "ed25519", "bind", ["-3", "-", "-H", "0"]),
 ]
 
 # (query name below the zone, type, what delv must print, rcode)
@@ -109,8 +110,9 @@ def write_zone(repo, zone, text):
         out.write(text)
 
 
-def sign_zone(repo, zone, options, work):
-    """Signs zones/<zone>.zone in place with dnssec-signzone and robur's key files."""
+def sign_with_bind(repo, zone, options, work):
+    """Signs zones/<zone>.zone in place with dnssec-signzone and robur's key files, and
+    commits it."""
     name = zone.rstrip(".")
     path = os.path.join(repo, "zones", name + ".zone")
     unsigned = os.path.join(work, name + ".zone")
@@ -118,38 +120,45 @@ def sign_zone(repo, zone, options, work):
     # -z: the key robur made is a CSK, which signs every RRset.
     run(["dnssec-signzone", "-K", os.path.join(repo, "keys", "dnssec", name), "-S", "-z",
          "-d", work, "-o", name, "-f", path] + options + [unsigned])
+    run(["git", "-C", repo, "commit", "-qam", f"Sign {zone} with dnssec-signzone"])
+
+
+def sign_zone(robur, repo, zone, signer, options, work):
+    if signer == "bind":
+        sign_with_bind(repo, zone, options, work)
+    else:
+        run([robur, "--repo", repo, "zone", "sign", zone.rstrip(".")] + options)
 
 
 def make_repository(robur, repo, work):
-    """Commits the unsigned zones, then robur's keys for them, then the signed zones with
-    the DS of each secure child in its parent."""
+    """Commits the unsigned zones and robur's keys for them, then signs each secure child,
+    adds its DS to the parent and signs the parent, one commit per step."""
     run([robur, "init", repo])
     git = ["git", "-C", repo]
     run(git + ["config", "user.name", "Ada Admin"])
     run(git + ["config", "user.email", "ada@example.net"])
     run(["git", "config", "-f", os.path.join(repo, "robur.conf"), "dns.notify", "no"])
-    for zone, _algorithm, _options in ZONES:
+    for zone, _algorithm, _signer, _options in ZONES:
         write_zone(repo, zone, ZONE_TEMPLATE.format(zone=zone, filler="x" * 100))
         for child in (f"secure.{zone}", f"nods.{zone}"):
             write_zone(repo, child, CHILD_TEMPLATE.format(child=child))
     run(git + ["add", "-A"])
     run(git + ["commit", "-qm", "Add the test zones"])
 
-    for zone, algorithm, options in ZONES:
+    for zone, algorithm, signer, options in ZONES:
         child = f"secure.{zone}"
         for name in (zone, child):
             run([robur, "--repo", repo, "key", "dnssec", "new", name.rstrip("."),
                  "--algorithm", algorithm])
-        sign_zone(repo, child, [], work)
+        sign_zone(robur, repo, child, signer, [], work)
         ds = run([robur, "--repo", repo, "zone", "ds", child.rstrip(".")]).stdout
         with open(os.path.join(repo, "zones", zone.rstrip(".") + ".zone"), "a") as out:
             for line in ds.splitlines():
                 fields = line.split()
                 if "DS" in fields:
                     out.write(f"secure IN DS {' '.join(fields[fields.index('DS') + 1:])}\n")
-        sign_zone(repo, zone, options, work)
-    run(git + ["add", "-A"])
-    run(git + ["commit", "-qm", "Sign the test zones"])
+        run(git + ["commit", "-qam", f"Add the DS of {child}"])
+        sign_zone(robur, repo, zone, signer, options, work)
 
 
 def anchor_file(repo, zone, work):
@@ -201,7 +210,7 @@ def delv(port, anchors, zone, qname, qtype):
 
 def check_delv(port, repo, work):
     failures = []
-    for zone, _algorithm, _options in ZONES:
+    for zone, _algorithm, _signer, _options in ZONES:
         anchors = anchor_file(repo, zone, work)
         for label, qtype, expected, _rcode in CHECKS:
             qname = f"{label}.{zone}" if label else zone
@@ -275,7 +284,7 @@ def answer_records(response):
 def check_kdig_agrees(port):
     """kdig and dig decode the same answers; dnspython confirms the records match."""
     failures = []
-    for zone, _algorithm, _options in ZONES:
+    for zone, _algorithm, _signer, _options in ZONES:
         for label, qtype, expected, rcode in CHECKS:
             qname = f"{label}.{zone}" if label else zone
             dig_status, dig_flags, _ = dig_flags_and_rcode("dig", port, qname, qtype, [])
