@@ -2,12 +2,14 @@
 """Generate a benchmark zone and a dnsperf query file for it.
 
 The zone has --names owner names (default 10,000) besides the apex, with A, AAAA, MX, TXT and
-CNAME RRsets, wildcards and delegations with glue. The query file lists "name type" lines,
+CNAME RRsets, wildcards and delegations with glue; --ds-percent of the delegations also get a
+DS RRset, as a signed parent has for its secure children. The query file lists "name type" lines,
 mostly existing name/type pairs and --nonexistent percent of names that do not exist. The same
 --seed gives the same files.
 """
 
 import argparse
+import hashlib
 import random
 
 
@@ -21,13 +23,28 @@ def parse_arguments():
                         help="lines in the query file (default: 100000)")
     parser.add_argument("--nonexistent", type=float, default=10.0,
                         help="percent of queries for names that do not exist (default: 10)")
+    parser.add_argument("--ds-percent", type=float, default=0.0,
+                        help="percent of delegations with a DS RRset (default: 0)")
     parser.add_argument("--seed", type=int, default=1, help="random seed (default: 1)")
     parser.add_argument("--zone-file", required=True, help="zone file to write")
     parser.add_argument("--query-file", required=True, help="dnsperf query file to write")
     return parser.parse_args()
 
 
-def build_zone(origin, count, rng):
+def ipv6_address(index):
+    """Return an address in 2001:db8::/32 for index, in two groups when index exceeds 16 bits."""
+    if index <= 0xffff:
+        return f"2001:db8::{index:x}"
+    return f"2001:db8::{index >> 16:x}:{index & 0xffff:x}"
+
+
+def ds_record(owner, index):
+    """Return a DS record line for a delegation, with a SHA-256 digest made from its name."""
+    digest = hashlib.sha256(owner.encode()).hexdigest().upper()
+    return f"{owner} IN DS {index & 0xffff} 13 2 {digest}"
+
+
+def build_zone(origin, count, rng, ds_percent=0.0):
     """Return (zone lines, list of (owner, type) pairs that queries may ask for)."""
     lines = [
         f"$ORIGIN {origin}",
@@ -54,7 +71,7 @@ def build_zone(origin, count, rng):
             address_owners.append(owner)
         elif kind < 0.60:
             lines.append(f"{owner} IN A {address}")
-            lines.append(f"{owner} IN AAAA 2001:db8::{index:x}")
+            lines.append(f"{owner} IN AAAA {ipv6_address(index)}")
             targets += [(owner, "A"), (owner, "AAAA")]
             address_owners.append(owner)
         elif kind < 0.72:
@@ -75,6 +92,9 @@ def build_zone(origin, count, rng):
             lines.append(f"{owner} IN NS ns.{owner}")
             lines.append(f"{owner} IN NS ns.outside.example.")
             lines.append(f"ns.{owner} IN A {address}")
+            # Drawn only when requested, so that the default zone stays as it was.
+            if ds_percent > 0 and rng.random() * 100 < ds_percent:
+                lines.append(ds_record(owner, index))
             targets += [(f"www.{owner}", "A"), (owner, "NS")]
     return lines, targets
 
@@ -95,7 +115,7 @@ def build_queries(origin, targets, count, nonexistent_percent, rng):
 def main():
     args = parse_arguments()
     rng = random.Random(args.seed)
-    lines, targets = build_zone(args.origin, args.names, rng)
+    lines, targets = build_zone(args.origin, args.names, rng, args.ds_percent)
     queries = build_queries(args.origin, targets, args.queries, args.nonexistent, rng)
     with open(args.zone_file, "w") as out:
         out.write("\n".join(lines) + "\n")

@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 
 #include <fmt/format.h>
+
+#include "formats/zone/writer.hpp"
 
 namespace robur::dnssec {
 
@@ -141,8 +144,10 @@ bool lowercase_fields(const Layout& layout, std::vector<std::uint8_t>& rdata)
     return true;
 }
 
+// A record's place in RRset order, with its owner's canonical_name_key computed once, so that
+// sorting compares flat strings rather than labels from the right.
 struct RecordKey {
-    zone::Name owner; // lower-cased
+    std::string owner_key;
     std::size_t index;
 };
 
@@ -171,34 +176,39 @@ Result<std::vector<std::uint8_t>> canonical_rdata(std::uint16_t type,
 
 Result<std::vector<RRset>> group_rrsets(std::span<const zone::Record> records)
 {
-    std::vector<RecordKey> keys;
-    keys.reserve(records.size());
+    std::vector<RecordKey> keys(records.size());
     for (std::size_t i = 0; i < records.size(); ++i) {
-        keys.push_back({records[i].owner.lowercase(), i});
+        keys[i] = {zone::canonical_name_key(records[i].owner), i};
     }
-    // Stable, so that the first record of an RRset in file order gives its location.
-    std::stable_sort(keys.begin(), keys.end(), [&](const RecordKey& left, const RecordKey& right) {
-        if (const auto order = left.owner <=> right.owner; order != 0) {
+    // The index breaks ties, so the first record of an RRset in file order gives its location.
+    std::sort(keys.begin(), keys.end(), [&](const RecordKey& left, const RecordKey& right) {
+        if (const int order = left.owner_key.compare(right.owner_key); order != 0) {
             return order < 0;
         }
         const auto& a = records[left.index];
         const auto& b = records[right.index];
-        return a.type != b.type ? a.type < b.type : a.rclass < b.rclass;
+        if (a.type != b.type) {
+            return a.type < b.type;
+        }
+        return a.rclass != b.rclass ? a.rclass < b.rclass : left.index < right.index;
     });
 
     std::vector<RRset> rrsets;
+    const std::string* previous_key = nullptr;
     for (const auto& key : keys) {
         const zone::Record& record = records[key.index];
         auto rdata = canonical_rdata(record.type, record.rdata);
         if (!rdata) {
             return make_error(Errc::parse_error, rdata.error().message, record.where);
         }
-        const bool same_rrset = !rrsets.empty() && rrsets.back().type == record.type &&
+        const bool same_rrset = previous_key != nullptr && rrsets.back().type == record.type &&
                                 rrsets.back().rclass == record.rclass &&
-                                rrsets.back().owner == key.owner;
+                                *previous_key == key.owner_key;
         if (!same_rrset) {
-            rrsets.push_back({key.owner, record.type, record.rclass, record.ttl, {}, record.where});
+            rrsets.push_back({record.owner.lowercase(), record.type, record.rclass, record.ttl, {},
+                              record.where});
         }
+        previous_key = &key.owner_key;
         RRset& rrset = rrsets.back();
         rrset.ttl = std::min(rrset.ttl, record.ttl);
         rrset.rdatas.push_back(std::move(*rdata));

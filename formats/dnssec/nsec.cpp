@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "formats/zone/type_bitmap.hpp"
+
 namespace robur::dnssec {
 
 namespace {
@@ -72,20 +74,7 @@ std::vector<std::uint8_t> encode_type_bitmap(std::vector<std::uint16_t> types)
     types.erase(std::unique(types.begin(), types.end()), types.end());
 
     std::vector<std::uint8_t> out;
-    std::size_t i = 0;
-    while (i < types.size()) {
-        const auto window = static_cast<std::uint8_t>(types[i] >> 8);
-        std::array<std::uint8_t, max_window_octets> bits{};
-        std::size_t used = 0;
-        for (; i < types.size() && (types[i] >> 8) == window; ++i) {
-            const std::size_t low = types[i] & 0xff;
-            bits[low / 8] = static_cast<std::uint8_t>(bits[low / 8] | (0x80 >> (low % 8)));
-            used = low / 8 + 1;
-        }
-        out.push_back(window);
-        out.push_back(static_cast<std::uint8_t>(used));
-        out.insert(out.end(), bits.begin(), bits.begin() + static_cast<std::ptrdiff_t>(used));
-    }
+    zone::append_type_bitmap(out, types);
     return out;
 }
 

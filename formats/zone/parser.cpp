@@ -6,6 +6,7 @@
 
 #include "formats/zone/generate.hpp"
 #include "formats/zone/rdata.hpp"
+#include "formats/zone/rdata_fast.hpp"
 #include "formats/zone/text.hpp"
 #include "formats/zone/tokenizer.hpp"
 
@@ -397,7 +398,12 @@ bool Parser::handle_record(FileState& state, std::span<const Token> tokens, bool
               fmt::format("type {} cannot appear in a zone file", type_to_string(*type)));
         return false;
     }
-    auto rdata = rdata_from_text(*type, tokens.subspan(index + 1), state.origin);
+    // The fast reader handles the plain form of the common types; anything else, including
+    // every error, goes through rdata_from_text.
+    const auto rdata_tokens = tokens.subspan(index + 1);
+    auto fast = fast_rdata_from_text(*type, rdata_tokens, state.origin);
+    auto rdata = fast ? Result<std::vector<std::uint8_t>>(std::move(*fast))
+                      : rdata_from_text(*type, rdata_tokens, state.origin);
     if (!rdata) {
         error(state.path, line, rdata.error().message);
         return false;

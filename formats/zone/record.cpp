@@ -8,6 +8,7 @@
 
 #include "formats/zone/ldns.hpp"
 #include "formats/zone/rdata.hpp"
+#include "formats/zone/record_text.hpp"
 #include "formats/zone/text.hpp"
 
 namespace robur::zone {
@@ -139,9 +140,9 @@ std::string rdata_to_string(std::uint16_t type, std::span<const std::uint8_t> rd
 
 std::string record_to_string(const Record& record)
 {
-    return fmt::format("{}\t{}\t{}\t{}\t{}", record.owner.to_string(), record.ttl,
-                       class_to_string(record.rclass), type_to_string(record.type),
-                       rdata_to_string(record.type, record.rdata));
+    std::string out;
+    append_record_text(out, record);
+    return out;
 }
 
 std::vector<std::size_t> compressible_name_offsets(std::uint16_t type,
