@@ -436,6 +436,13 @@ void check_nsec3_chain(const zone::Name& apex, const std::vector<Node>& nodes,
                    : fmt::format("malformed NSEC3PARAM: {}", param.error().message)});
         return;
     }
+    if (param->iterations > max_nsec3_iterations) {
+        out.push_back({Severity::error, param_rrset->where,
+                       fmt::format("NSEC3PARAM has {} iterations, more than the {} that robur "
+                                   "serves and signs with (RFC 9276 asks for 0): sign again "
+                                   "with 0 iterations",
+                                   param->iterations, max_nsec3_iterations)});
+    }
 
     Nsec3Options options{param->salt, param->iterations, false};
     const auto entries = nsec3_chain_entries(apex, nodes, options);

@@ -188,5 +188,22 @@ TEST(VerifyZone, ReportsBrokenNsecAndNsec3Chains)
     }
 }
 
+TEST(VerifyZone, ReportsTooManyNsec3Iterations)
+{
+    auto zone = signed_sample(true);
+    const auto param =
+        std::find_if(zone.records.begin(), zone.records.end(), [](const zone::Record& record) {
+            return record.type == zone::rrtype::nsec3param;
+        });
+    ASSERT_NE(param, zone.records.end());
+    param->rdata[2] = 0;
+    param->rdata[3] = 151;
+
+    const auto found = verify_zone(zone, during_validity());
+
+    EXPECT_TRUE(mentions(found, "NSEC3PARAM has 151 iterations"))
+        << ::testing::PrintToString(messages(found));
+}
+
 } // namespace
 } // namespace robur::dnssec
