@@ -142,7 +142,20 @@ class Robur:
         return os.path.join(self.repo, "zones", f"{ZONE}.zone")
 
 
-class RoburCore:
+class FileSigner:
+    """A signer run as one fixed command that writes its output to self.out."""
+
+    def prepare(self):
+        pass
+
+    def command(self):
+        return self.arguments
+
+    def output(self):
+        return self.out
+
+
+class RoburCore(FileSigner):
     name = "robur-core"
 
     def __init__(self, binary, work, zone_path, stems, denial):
@@ -154,17 +167,8 @@ class RoburCore:
         if denial == "nsec3":
             self.arguments.append("--nsec3")
 
-    def prepare(self):
-        pass
 
-    def command(self):
-        return self.arguments
-
-    def output(self):
-        return self.out
-
-
-class Ldns:
+class Ldns(FileSigner):
     name = "ldns"
 
     def __init__(self, work, zone_path, stems, denial):
@@ -176,17 +180,8 @@ class Ldns:
             self.arguments += ["-n", "-t", "0"]  # no -s: ldns leaves the salt empty
         self.arguments += [zone_path, *stems]
 
-    def prepare(self):
-        pass
 
-    def command(self):
-        return self.arguments
-
-    def output(self):
-        return self.out
-
-
-class Bind:
+class Bind(FileSigner):
     name = "bind"
 
     def __init__(self, work, zone_path, key_folder, denial):
@@ -197,15 +192,6 @@ class Bind:
         if denial == "nsec3":
             self.arguments += ["-3", "-", "-H", "0"]
         self.arguments.append(zone_path)
-
-    def prepare(self):
-        pass
-
-    def command(self):
-        return self.arguments
-
-    def output(self):
-        return self.out
 
 
 KNOT_CONFIG = """\
