@@ -405,11 +405,26 @@ void Primary::loaded(const store::Snapshot& snapshot, const LoadSummary& summary
 }
 
 // With serial = auto, commits a raised serial for zones that the branch move changed without
-// one. It runs on the update thread, so that it never races an UPDATE for the branch.
-void Primary::raise_serials(const store::ObjectId& before, const store::ObjectId& after)
+// one. It runs on the update thread, so that it never races an UPDATE for the branch. A
+// `git commit -a` in the served work tree moves the branch before it writes the index, so a
+// work tree that looks dirty is tried again a few times, 200 ms apart.
+void Primary::raise_serials(const store::ObjectId& before, const store::ObjectId& after,
+                            unsigned attempt)
 {
-    asio::post(update_io_, [this, before, after] {
+    constexpr unsigned max_attempts = 5;
+    asio::post(update_io_, [this, before, after, attempt] {
         auto raised = raise_stale_serials(updater_->repository(), options_.branch, before, after);
+        if (!raised && raised.error().code == Errc::dirty_worktree &&
+            attempt + 1 < max_attempts) {
+            auto timer = std::make_shared<asio::steady_timer>(update_io_);
+            timer->expires_after(std::chrono::milliseconds(200));
+            timer->async_wait([this, timer, before, after, attempt](const auto& error) {
+                if (!error) {
+                    raise_serials(before, after, attempt + 1);
+                }
+            });
+            return;
+        }
         if (!raised) {
             logger_->error("raising serials failed commit={} error={}", after.short_string(),
                            log_quote(raised.error().message));

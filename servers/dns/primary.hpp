@@ -91,7 +91,8 @@ private:
     void send_signed(Request& request, std::vector<std::uint8_t> answer);
     [[nodiscard]] const CompiledZone* find_zone(const ZoneSet& zones, const zone::Name& name) const;
     void notify_changed_zones(const LoadSummary& summary, const PrimaryState& state);
-    void raise_serials(const store::ObjectId& before, const store::ObjectId& after);
+    void raise_serials(const store::ObjectId& before, const store::ObjectId& after,
+                       unsigned attempt = 0);
 
     const Published<ZoneSet>& zones_;
     Published<PrimaryState> state_;
