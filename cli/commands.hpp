@@ -38,5 +38,18 @@ void add_serve_commands(CLI::App& app, Context& context);
 void add_key_commands(CLI::App& app, Context& context);
 void add_hooks_commands(CLI::App& app, Context& context);
 void add_notify_command(CLI::App& app, Context& context);
+void add_vpn_commands(CLI::App& app, Context& context);
+void add_cal_commands(CLI::App& app, Context& context);
+void add_card_commands(CLI::App& app, Context& context);
+void add_user_commands(CLI::App& app, Context& context);
+
+// Parts of the `robur vpn` group, each in its own file.
+void add_vpn_pki_commands(CLI::App& vpn, Context& context);
+void add_vpn_validate_command(CLI::App& vpn, Context& context);
+void add_vpn_killswitch_command(CLI::App& vpn, Context& context);
+
+// Servers of `robur serve` other than dns, each in its own file.
+void add_serve_vpn_command(CLI::App& serve, Context& context);
+void add_serve_caldav_command(CLI::App& serve, Context& context);
 
 } // namespace robur::cli

@@ -32,6 +32,10 @@ int main(int argc, char** argv)
     add_key_commands(app, context);
     add_hooks_commands(app, context);
     add_notify_command(app, context);
+    add_vpn_commands(app, context);
+    add_cal_commands(app, context);
+    add_card_commands(app, context);
+    add_user_commands(app, context);
 
     // Commands print their results themselves, so logs stay quiet unless -v is given.
     app.parse_complete_callback([&context] {

@@ -292,6 +292,9 @@ void add_serve_commands(CLI::App& app, Context& context)
         }
         context.exit_code = serve_dns(context, *options);
     });
+
+    add_serve_vpn_command(*serve, context);
+    add_serve_caldav_command(*serve, context);
 }
 
 } // namespace robur::cli

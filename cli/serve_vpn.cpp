@@ -1,0 +1,7 @@
+#include "cli/commands.hpp"
+
+namespace robur::cli {
+
+void add_serve_vpn_command(CLI::App& /*serve*/, Context& /*context*/) {}
+
+} // namespace robur::cli

@@ -1,0 +1,7 @@
+#include "cli/commands.hpp"
+
+namespace robur::cli {
+
+void add_vpn_killswitch_command(CLI::App& /*vpn*/, Context& /*context*/) {}
+
+} // namespace robur::cli
