@@ -12,26 +12,20 @@ fail() {
     failures=$((failures + 1))
 }
 
-commands=(
-    ""
-    "init"
-    "zone" "zone validate" "zone import" "zone import-repo" "zone list" "zone show" "zone export" "zone diff"
-    "zone ds"
-    "serve" "serve dns"
-    "key" "key tsig" "key tsig new" "key dnssec" "key dnssec new"
-    "hooks" "hooks install"
-    "notify"
-)
-for command in "${commands[@]}"; do
+# Every command path, found by walking the "Subcommands:" lists of --help from the top.
+discover() {
+    local prefix=$1 output
     # shellcheck disable=SC2086 # the command words are split on purpose
-    if ! output=$("$ROBUR" $command --help 2>&1); then
-        fail "robur $command --help exited non-zero"
-        continue
-    fi
-    if ! grep -q "Usage:" <<<"$output"; then
-        fail "robur $command --help printed no usage line"
-    fi
-done
+    output=$("$ROBUR" $prefix --help 2>&1) || { fail "robur $prefix --help exited non-zero"; return; }
+    grep -q "Usage:" <<<"$output" || fail "robur $prefix --help printed no usage line"
+    commands+=("$prefix")
+    local name
+    while read -r name; do
+        discover "${prefix:+$prefix }$name"
+    done < <(sed -n '/^Subcommands:/,/^$/{/^  [a-z]/s/^  \([a-z0-9-]*\).*/\1/p}' <<<"$output")
+}
+commands=()
+discover ""
 
 set +e
 "$ROBUR" --no-such-option >/dev/null 2>&1
@@ -59,7 +53,22 @@ for page in robur robur-zone robur-serve robur-key robur-notify; do
     [ -f "$ROBUR_SOURCE_DIR/man/$page.1" ] || fail "man page $page.1 is missing"
 done
 
-checked=$(( ${#commands[@]} + 3 ))
+# Every command is documented: "robur GROUP ..." in man/robur-GROUP.1 when that page exists,
+# else in robur(1).
+declare -A rendered=()
+for page in "$ROBUR_SOURCE_DIR"/man/*.1; do
+    rendered[$page]=$(LC_ALL=C MANWIDTH=250 man -l "$page" 2>/dev/null | tr -s ' ')
+done
+for command in "${commands[@]}"; do
+    [ -n "$command" ] || continue
+    page="$ROBUR_SOURCE_DIR/man/robur-${command%% *}.1"
+    [ -f "$page" ] || page="$ROBUR_SOURCE_DIR/man/robur.1"
+    if ! grep -qF "robur $command" <<<"${rendered[$page]}"; then
+        fail "robur $command is not documented in $(basename "$page")"
+    fi
+done
+
+checked=$(( 2 * ${#commands[@]} + 3 ))
 if [ "$failures" -ne 0 ]; then
     echo "$((checked - failures)) passed, $failures failed"
     exit 1
