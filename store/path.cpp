@@ -68,7 +68,14 @@ Result<std::string> check_repository_path(std::string_view path, bool allow_root
 
 bool is_private_path(std::string_view path)
 {
-    return path.starts_with("keys/");
+    if (path.starts_with("keys/") || path.starts_with("users/")) {
+        return true;
+    }
+    // The VPN PKI keeps easy-rsa's layout: private keys under private/ (and
+    // revoked/private_by_serial/), static keys such as tls-crypt.key beside them.
+    return path.starts_with("vpn/") &&
+           (path.find("/private/") != std::string_view::npos ||
+            path.find("/private_by_serial/") != std::string_view::npos || path.ends_with(".key"));
 }
 
 } // namespace robur::store

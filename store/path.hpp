@@ -14,8 +14,8 @@ namespace robur::store {
 [[nodiscard]] Result<std::string> check_repository_path(std::string_view path,
                                                         bool allow_root = false);
 
-// Returns true when a file at `path` contains private material (anything under keys/), which
-// is materialised with mode 0600.
+// Returns true when a file at `path` contains private material (anything under keys/ and
+// users/, private keys and static keys under vpn/), which is materialised with mode 0600.
 [[nodiscard]] bool is_private_path(std::string_view path);
 
 } // namespace robur::store
