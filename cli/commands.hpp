@@ -42,6 +42,8 @@ void add_vpn_commands(CLI::App& app, Context& context);
 void add_cal_commands(CLI::App& app, Context& context);
 void add_card_commands(CLI::App& app, Context& context);
 void add_user_commands(CLI::App& app, Context& context);
+// `robur log` and `robur revert`.
+void add_history_commands(CLI::App& app, Context& context);
 
 // Parts of the `robur vpn` group, each in its own file.
 void add_vpn_pki_commands(CLI::App& vpn, Context& context);

@@ -36,6 +36,7 @@ int main(int argc, char** argv)
     add_cal_commands(app, context);
     add_card_commands(app, context);
     add_user_commands(app, context);
+    add_history_commands(app, context);
 
     // Commands print their results themselves, so logs stay quiet unless -v is given.
     app.parse_complete_callback([&context] {
