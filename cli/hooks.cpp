@@ -150,7 +150,8 @@ void add_hooks_commands(CLI::App& app, Context& context)
     };
     auto options = std::make_shared<Options>();
     auto* install = hooks->add_subcommand(
-        "install", "Install a pre-receive hook that rejects pushes with invalid zones and a "
+        "install", "Install a pre-receive hook that rejects pushes with invalid zones or VPN "
+                   "configs and a "
                    "post-receive hook that sends NOTIFY for the zones a push changed");
     install->add_option("REPO", options->directory,
                         "Repository to install into (default: --repo, or the one found from the "
