@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <memory>
 
 #include <fmt/format.h>
 #include <openssl/evp.h>
@@ -38,6 +39,70 @@ void parse_marker(std::string_view line, SignedFileParts& parts)
     }
 }
 
+std::vector<std::string_view> views(std::span<const std::string> parts)
+{
+    return {parts.begin(), parts.end()};
+}
+
+// The digest of signed_file_digest over a block given as consecutive parts.
+std::string digest_parts(std::string_view user_text, const std::vector<std::string>& included_texts,
+                         std::span<const std::string_view> block_parts)
+{
+    std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(),
+                                                                    &EVP_MD_CTX_free);
+    bool ok = context && EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) == 1;
+    auto add = [&](std::string_view part) {
+        ok = ok && EVP_DigestUpdate(context.get(), part.data(), part.size()) == 1;
+    };
+    auto add_with_length = [&](std::string_view part) {
+        add(fmt::format("{}:", part.size()));
+        add(part);
+    };
+    add_with_length(user_text);
+    for (const auto& text : included_texts) {
+        add_with_length(text);
+    }
+    std::size_t block_size = 0;
+    for (const auto& part : block_parts) {
+        block_size += part.size();
+    }
+    add(fmt::format("{}:", block_size));
+    for (const auto& part : block_parts) {
+        add(part);
+    }
+
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+    unsigned int length = 0;
+    if (!ok || EVP_DigestFinal_ex(context.get(), digest.data(), &length) != 1) {
+        // An empty digest matches no marker, so the next signing verifies every signature it
+        // reuses.
+        return {};
+    }
+    return zone::text::hex_encode(std::span<const std::uint8_t>(digest.data(), length));
+}
+
+std::string join_parts(std::string_view user_text, std::uint32_t serial, std::string_view digest,
+                       std::span<const std::string_view> block_parts)
+{
+    const std::string marker = signed_block_marker_line(serial, digest);
+    std::size_t size = user_text.size() + 1 + marker.size() + 1;
+    for (const auto& part : block_parts) {
+        size += part.size();
+    }
+    std::string text;
+    text.reserve(size);
+    text += user_text;
+    if (!text.empty() && !text.ends_with('\n')) {
+        text += '\n';
+    }
+    text += marker;
+    text += '\n';
+    for (const auto& part : block_parts) {
+        text += part;
+    }
+    return text;
+}
+
 } // namespace
 
 SignedFileParts split_signed_file(std::string_view text)
@@ -67,26 +132,14 @@ std::string signed_file_digest(std::string_view user_text,
                                const std::vector<std::string>& included_texts,
                                std::string_view block)
 {
-    std::string input;
-    auto add = [&input](std::string_view part) {
-        input += fmt::format("{}:", part.size());
-        input += part;
-    };
-    add(user_text);
-    for (const auto& text : included_texts) {
-        add(text);
-    }
-    add(block);
+    return digest_parts(user_text, included_texts, std::span(&block, 1));
+}
 
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int length = 0;
-    if (EVP_Digest(input.data(), input.size(), digest.data(), &length, EVP_sha256(), nullptr) !=
-        1) {
-        // An empty digest matches no marker, so the next signing verifies every signature it
-        // reuses.
-        return {};
-    }
-    return zone::text::hex_encode(std::span<const std::uint8_t>(digest.data(), length));
+std::string signed_file_digest(std::string_view user_text,
+                               const std::vector<std::string>& included_texts,
+                               std::span<const std::string> block_parts)
+{
+    return digest_parts(user_text, included_texts, views(block_parts));
 }
 
 std::string signed_block_marker_line(std::uint32_t serial, std::string_view digest)
@@ -98,14 +151,13 @@ std::string signed_block_marker_line(std::uint32_t serial, std::string_view dige
 std::string join_signed_file(std::string_view user_text, std::uint32_t serial,
                              std::string_view digest, std::string_view block)
 {
-    std::string text(user_text);
-    if (!text.empty() && !text.ends_with('\n')) {
-        text += '\n';
-    }
-    text += signed_block_marker_line(serial, digest);
-    text += '\n';
-    text += block;
-    return text;
+    return join_parts(user_text, serial, digest, std::span(&block, 1));
+}
+
+std::string join_signed_file(std::string_view user_text, std::uint32_t serial,
+                             std::string_view digest, std::span<const std::string> block_parts)
+{
+    return join_parts(user_text, serial, digest, views(block_parts));
 }
 
 } // namespace robur::cli

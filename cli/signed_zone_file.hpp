@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,6 +42,12 @@ struct SignedFileParts {
                                              const std::vector<std::string>& included_texts,
                                              std::string_view block);
 
+// The same digest over a block given as consecutive parts, so that a block formatted in pieces
+// is hashed without joining it first.
+[[nodiscard]] std::string signed_file_digest(std::string_view user_text,
+                                             const std::vector<std::string>& included_texts,
+                                             std::span<const std::string> block_parts);
+
 // The marker line without its newline.
 [[nodiscard]] std::string signed_block_marker_line(std::uint32_t serial, std::string_view digest);
 
@@ -48,5 +55,10 @@ struct SignedFileParts {
 // generated block.
 [[nodiscard]] std::string join_signed_file(std::string_view user_text, std::uint32_t serial,
                                            std::string_view digest, std::string_view block);
+
+// Joins as above, with the block given as consecutive parts.
+[[nodiscard]] std::string join_signed_file(std::string_view user_text, std::uint32_t serial,
+                                           std::string_view digest,
+                                           std::span<const std::string> block_parts);
 
 } // namespace robur::cli

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -211,26 +212,69 @@ std::vector<const zone::Record*> soa_signatures(const zone::Zone& zone)
     return out;
 }
 
-// Counts of the two signings as one: the second replaced only the SOA RRset's signatures of
-// the first, which were either kept from the committed zone or new.
-void merge_resign_stats(const zone::Zone& first, const zone::Zone& committed,
-                        const dnssec::SignStats& second, dnssec::SignStats& total)
-{
+// The RRSIGs over the SOA RRset of the first signing: how many were kept from the committed
+// zone and how many were new.
+struct SoaSignatureOrigins {
     std::size_t kept = 0;
     std::size_t fresh = 0;
+};
+
+SoaSignatureOrigins soa_signature_origins(const zone::Zone& first, const zone::Zone& committed)
+{
+    SoaSignatureOrigins origins;
     for (const auto* rrsig : soa_signatures(first)) {
         const bool found =
             std::any_of(committed.records.begin(), committed.records.end(),
                         [&](const zone::Record& record) { return record.same_data(*rrsig); });
-        ++(found ? kept : fresh);
+        ++(found ? origins.kept : origins.fresh);
     }
-    total.signatures_reused -= std::min(total.signatures_reused, kept);
-    total.signatures_new -= std::min(total.signatures_new, fresh);
-    total.signatures_new += second.signatures_new;
-    if (fresh == 0 && total.rrsets_kept > 0) {
+    return origins;
+}
+
+// Counts of the two signings as one: the second replaced only the SOA RRset's signatures of
+// the first, and made second_new signatures.
+void merge_resign_stats(const SoaSignatureOrigins& first, std::size_t second_new,
+                        dnssec::SignStats& total)
+{
+    total.signatures_reused -= std::min(total.signatures_reused, first.kept);
+    total.signatures_new -= std::min(total.signatures_new, first.fresh);
+    total.signatures_new += second_new;
+    if (first.fresh == 0 && total.rrsets_kept > 0) {
         --total.rrsets_kept;
         ++total.rrsets_signed;
     }
+}
+
+// Signs signed_zone again after raising the serial of user.zone from old_serial to raised.
+// Only the SOA RRset needs new signatures, so resign_apex_soa patches them in place when that
+// gives the zone a second sign_zone gives, which keeps every other RRSIG of the first signing.
+Result<void> resign_with_serial(const SigningInput& input, UserRecords& user,
+                                dnssec::SignOptions options, std::uint32_t old_serial,
+                                std::uint32_t raised, zone::Zone& signed_zone,
+                                dnssec::SignStats& stats)
+{
+    const auto origins = soa_signature_origins(signed_zone, input.zone.zone.result.zone);
+    set_soa_serial(user.zone, raised);
+    set_soa_serial(signed_zone, raised);
+    dnssec::SignStats second;
+    auto resigned = dnssec::resign_apex_soa(signed_zone, input.keys.signing, options, second);
+    if (!resigned) {
+        return tl::unexpected(resigned.error());
+    }
+    if (!*resigned) {
+        // The first signing's zone, with its serial back, is the previous version to keep
+        // signatures from.
+        set_soa_serial(signed_zone, old_serial);
+        options.previous = &signed_zone;
+        options.verify_previous = false;
+        auto full = dnssec::sign_zone(user.zone, input.keys.signing, options, second);
+        if (!full) {
+            return tl::unexpected(full.error());
+        }
+        signed_zone = std::move(*full);
+    }
+    merge_resign_stats(origins, second.signatures_new, stats);
+    return {};
 }
 
 Result<SignOutcome> sign_and_build(const SigningInput& input)
@@ -242,7 +286,7 @@ Result<SignOutcome> sign_and_build(const SigningInput& input)
     outcome.signing_keys = input.keys.signing.size();
     outcome.published_keys = input.keys.published.size();
 
-    auto options = sign_options(input);
+    const auto options = sign_options(input);
     auto signed_zone = dnssec::sign_zone(user.zone, input.keys.signing, options, outcome.stats);
     if (!signed_zone) {
         return tl::unexpected(signed_zone.error());
@@ -263,16 +307,11 @@ Result<SignOutcome> sign_and_build(const SigningInput& input)
     // Secondaries transfer the new version only when the serial grows (RFC 1982), so sign
     // once more with a raised serial. Everything but the SOA RRset keeps its new RRSIGs.
     const std::uint32_t raised = zone::next_serial(*outcome.old_serial, dns::today_yyyymmdd());
-    set_soa_serial(user.zone, raised);
-    const zone::Zone first = std::move(*signed_zone);
-    options.previous = &first;
-    options.verify_previous = false;
-    dnssec::SignStats resign_stats;
-    signed_zone = dnssec::sign_zone(user.zone, input.keys.signing, options, resign_stats);
-    if (!signed_zone) {
-        return tl::unexpected(signed_zone.error());
+    auto resigned = resign_with_serial(input, user, options, *outcome.old_serial, raised,
+                                       *signed_zone, outcome.stats);
+    if (!resigned) {
+        return tl::unexpected(resigned.error());
     }
-    merge_resign_stats(first, input.zone.zone.result.zone, resign_stats, outcome.stats);
     ttl_warnings.clear();
     changed = build_signed_files(input.zone.zone, input.files, user, *signed_zone, raised,
                                  ttl_warnings);
@@ -341,10 +380,9 @@ void print_outcome(const Context& context, const DnssecZone& zone, const SignOut
     }
 }
 
-// Fails with every error validate_zone finds in the user's records.
-Result<void> check_valid(const DnssecZone& zone)
+// Fails with every error validate_zone found in the user's records.
+Result<void> check_valid(const DnssecZone& zone, const std::vector<Diagnostic>& findings)
 {
-    const auto findings = zone::validate_zone(zone.zone.result.zone);
     if (!has_errors(findings)) {
         return {};
     }
@@ -352,6 +390,23 @@ Result<void> check_valid(const DnssecZone& zone)
     return make_error(Errc::validation_failed,
                       fmt::format("zone {} is invalid: fix the errors above before signing",
                                   zone_text(zone.origin)));
+}
+
+// Validates the zone while signing it: validation is single-threaded, so it runs while the
+// signer's own single-threaded steps leave a core free. A validation error wins over the
+// signing result, because an invalid zone may have made signing fail.
+Result<SignOutcome> validate_and_sign(const DnssecZone& zone, const dnssec::ZoneKeys& keys,
+                                      std::int64_t now, bool full)
+{
+    auto findings = std::async(std::launch::async,
+                               [&zone] { return zone::validate_zone(zone.zone.result.zone); });
+    auto files = read_committed_files(*zone.version.snapshot, zone.zone);
+    Result<SignOutcome> outcome =
+        files ? sign_and_build({zone, *files, keys, now, full}) : tl::unexpected(files.error());
+    if (auto valid = check_valid(zone, findings.get()); !valid) {
+        return tl::unexpected(valid.error());
+    }
+    return outcome;
 }
 
 int run_zone_sign(const Context& context, const SignArguments& arguments)
@@ -382,14 +437,7 @@ int run_zone_sign(const Context& context, const SignArguments& arguments)
     if (auto signable = check_signable(*zone, keys); !signable) {
         return report(signable.error());
     }
-    if (auto valid = check_valid(*zone); !valid) {
-        return report(valid.error());
-    }
-    auto files = read_committed_files(*zone->version.snapshot, zone->zone);
-    if (!files) {
-        return report(files.error());
-    }
-    auto outcome = sign_and_build({*zone, *files, keys, *now, arguments.full});
+    auto outcome = validate_and_sign(*zone, keys, *now, arguments.full);
     if (!outcome) {
         return report(outcome.error());
     }

@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <sodium.h>
 
 namespace robur::dnssec {
 
@@ -47,7 +48,6 @@ zone::Name signed_owner(const zone::Name& owner, std::uint8_t labels)
     return owner.suffix(labels).prepend("*").value_or(owner);
 }
 
-constexpr std::size_t ed25519_signature_size = 64;
 constexpr std::size_t p256_half_size = 32; // r and s of an ECDSA P-256 signature (RFC 6605)
 
 // Fetched once: an explicit fetch saves the provider lookup that EVP_sha256() repeats per use.
@@ -186,21 +186,65 @@ void SigningContext::DigestContextFree::operator()(EVP_MD_CTX* context) const
     EVP_MD_CTX_free(context);
 }
 
+struct SigningContext::SodiumSecretKey {
+    std::array<unsigned char, crypto_sign_SECRETKEYBYTES> bytes{};
+};
+
+void SigningContext::SodiumSecretKeyFree::operator()(SodiumSecretKey* key) const
+{
+    sodium_memzero(key->bytes.data(), key->bytes.size());
+    delete key;
+}
+
+Result<SigningContext::SodiumSecretKeyPtr> SigningContext::sodium_secret_key(const EVP_PKEY& key)
+{
+    // sodium_init is safe to call from several threads and more than once.
+    if (sodium_init() < 0) {
+        return make_error(Errc::internal, "libsodium failed to initialise");
+    }
+    std::array<unsigned char, crypto_sign_SEEDBYTES> seed{};
+    std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> openssl_public{};
+    std::size_t seed_length = seed.size();
+    std::size_t public_length = openssl_public.size();
+    if (EVP_PKEY_get_raw_private_key(&key, seed.data(), &seed_length) != 1 ||
+        EVP_PKEY_get_raw_public_key(&key, openssl_public.data(), &public_length) != 1 ||
+        seed_length != seed.size() || public_length != openssl_public.size()) {
+        sodium_memzero(seed.data(), seed.size());
+        return openssl_failure("reading the Ed25519 private key");
+    }
+
+    SodiumSecretKeyPtr secret(new SodiumSecretKey);
+    std::array<unsigned char, crypto_sign_PUBLICKEYBYTES> sodium_public{};
+    const int derived =
+        crypto_sign_seed_keypair(sodium_public.data(), secret->bytes.data(), seed.data());
+    sodium_memzero(seed.data(), seed.size());
+    if (derived != 0 || sodium_public != openssl_public) {
+        return make_error(Errc::internal,
+                          "libsodium derived another Ed25519 public key than OpenSSL");
+    }
+    return secret;
+}
+
 Result<SigningContext> SigningContext::create(const KeyPair& key)
 {
     SigningContext context;
     context.key_ = &key;
     context.key_tag_ = key.key_tag();
-    context.digest_context_.reset(EVP_MD_CTX_new());
-    if (!context.digest_context_ || !key.key) {
-        return openssl_failure("preparing a signing context");
+    if (!key.key) {
+        return make_error(Errc::internal, "the key to sign with has no private key");
     }
     if (key.algorithm == Algorithm::ed25519) {
-        if (EVP_DigestSignInit(context.digest_context_.get(), nullptr, nullptr, nullptr,
-                               key.key.get()) != 1) {
-            return openssl_failure("preparing an Ed25519 signature");
+        auto secret = sodium_secret_key(*key.key);
+        if (!secret) {
+            return tl::unexpected(secret.error());
         }
+        context.sodium_key_ = std::move(*secret);
         return context;
+    }
+
+    context.digest_context_.reset(EVP_MD_CTX_new());
+    if (!context.digest_context_) {
+        return openssl_failure("preparing a signing context");
     }
 
     context.sign_context_.reset(EVP_PKEY_CTX_new(key.key.get(), nullptr));
@@ -221,12 +265,10 @@ Result<std::vector<std::uint8_t>> SigningContext::sign(std::span<const std::uint
 {
     std::size_t length = 0;
     if (key_->algorithm == Algorithm::ed25519) {
-        // An Ed25519 signature is one call over the whole data, so the context stays usable.
-        std::vector<std::uint8_t> signature(ed25519_signature_size);
-        length = signature.size();
-        if (EVP_DigestSign(digest_context_.get(), signature.data(), &length, data.data(),
-                           data.size()) != 1) {
-            return openssl_failure("signing with Ed25519");
+        std::vector<std::uint8_t> signature(crypto_sign_BYTES);
+        if (crypto_sign_detached(signature.data(), nullptr, data.data(), data.size(),
+                                 sodium_key_->bytes.data()) != 0) {
+            return make_error(Errc::internal, "signing with Ed25519 failed in libsodium");
         }
         return signature;
     }

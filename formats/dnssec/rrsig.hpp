@@ -63,9 +63,11 @@ Result<Rrsig> parse_rrsig(std::span<const std::uint8_t> rdata);
 void append_signed_data(std::vector<std::uint8_t>& out, const RrsigFields& fields,
                         const RRset& rrset);
 
-// The signing state of one key for one thread. Its OpenSSL contexts are set up once, so each
-// signature skips the algorithm fetch and key setup that sign_data repeats per call. The
-// signatures equal sign_data's. Each thread needs its own context, and the key must outlive it.
+// The signing state of one key for one thread. Its contexts are set up once, so each
+// signature skips the algorithm fetch and key setup that sign_data repeats per call. Ed25519
+// signs through libsodium: on one Xeon core, libsodium 1.0.18 made 72,000 signatures a second
+// and `openssl speed ed25519` (OpenSSL 3.0) 32,000. RFC 8032 signatures are deterministic, so
+// the bytes equal sign_data's. Each thread needs its own context, and the key must outlive it.
 class SigningContext {
 public:
     // Prepares the contexts for key. Errors: internal when OpenSSL rejects the key.
@@ -85,13 +87,24 @@ private:
     struct DigestContextFree {
         void operator()(EVP_MD_CTX* context) const;
     };
+    // libsodium's Ed25519 secret key: the RFC 8032 seed followed by the public key.
+    struct SodiumSecretKey;
+    struct SodiumSecretKeyFree {
+        void operator()(SodiumSecretKey* key) const;
+    };
+    using SodiumSecretKeyPtr = std::unique_ptr<SodiumSecretKey, SodiumSecretKeyFree>;
+
+    // Derives libsodium's secret key from the private key's seed and checks that its public
+    // key equals OpenSSL's. Errors: internal when libsodium cannot start or the keys differ.
+    static Result<SodiumSecretKeyPtr> sodium_secret_key(const EVP_PKEY& key);
 
     const KeyPair* key_ = nullptr;
     std::uint16_t key_tag_ = 0;
     // RSA and ECDSA sign a SHA-256 digest through sign_context_; Ed25519 signs the data itself
-    // through digest_context_ (RFC 8032 hashes internally).
+    // with sodium_key_ (RFC 8032 hashes internally).
     std::unique_ptr<EVP_PKEY_CTX, PkeyContextFree> sign_context_;
     std::unique_ptr<EVP_MD_CTX, DigestContextFree> digest_context_;
+    SodiumSecretKeyPtr sodium_key_;
 };
 
 // Signs an RRset: the RRSIG record has the RRset's owner, class and TTL, and the signer is the

@@ -2,21 +2,34 @@
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
 namespace robur::dnssec {
 
 std::string rrset_index_key(const zone::Name& owner, std::uint16_t type, std::uint16_t rclass)
 {
-    const zone::Name lower = owner.lowercase();
-    std::string key(lower.wire().begin(), lower.wire().end());
-    key += fmt::format("/{}/{}", type, rclass);
+    // The wire form ends with the root label, so the octets after it cannot extend the name.
+    // Length octets are below 64, so lower-casing leaves them alone.
+    std::string key;
+    key.reserve(owner.wire_length() + 4);
+    for (const std::uint8_t octet : owner.wire()) {
+        const bool upper = octet >= 'A' && octet <= 'Z';
+        key += static_cast<char>(upper ? octet + ('a' - 'A') : octet);
+    }
+    key += static_cast<char>(type >> 8);
+    key += static_cast<char>(type & 0xff);
+    key += static_cast<char>(rclass >> 8);
+    key += static_cast<char>(rclass & 0xff);
     return key;
 }
 
 Result<PreviousSignatures> PreviousSignatures::build(const zone::Zone& previous)
 {
     PreviousSignatures index;
+    const bool signed_before =
+        std::any_of(previous.records.begin(), previous.records.end(),
+                    [](const zone::Record& record) { return record.type == zone::rrtype::rrsig; });
+    if (!signed_before) {
+        return index; // an unsigned version has no RRSIG to keep
+    }
     std::vector<zone::Record> data;
     data.reserve(previous.records.size());
     for (const auto& record : previous.records) {
@@ -75,6 +88,9 @@ const zone::Record* PreviousSignatures::find(const RRset& rrset, const KeyPair& 
                                              std::span<const std::uint8_t> key_rdata,
                                              const ReuseRule& rule) const
 {
+    if (entries_.empty()) {
+        return nullptr;
+    }
     const auto entry = entries_.find(rrset_index_key(rrset.owner, rrset.type, rrset.rclass));
     if (entry == entries_.end() || entry->second.signatures.empty()) {
         return nullptr;

@@ -61,7 +61,8 @@ private:
     std::vector<std::vector<std::uint8_t>> dnskeys_; // the apex DNSKEY RDATAs
 };
 
-// The key of an RRset in the index: its lower-cased owner in wire form, type and class.
+// The key of an RRset in the index: its lower-cased owner in wire form, then type and class
+// as two octets each in network order.
 [[nodiscard]] std::string rrset_index_key(const zone::Name& owner, std::uint16_t type,
                                           std::uint16_t rclass);
 

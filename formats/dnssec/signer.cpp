@@ -1,9 +1,9 @@
 #include "formats/dnssec/signer.hpp"
 
 #include <algorithm>
-#include <map>
-#include <set>
+#include <future>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 
@@ -12,26 +12,16 @@
 #include "formats/dnssec/nsec.hpp"
 #include "formats/dnssec/rrsig.hpp"
 #include "formats/dnssec/signature_reuse.hpp"
+#include "formats/dnssec/signer_roles.hpp"
 #include "formats/dnssec/zone_nodes.hpp"
 
 namespace robur::dnssec {
 
 namespace {
 
-using namespace std::chrono_literals;
-
-// A key by its position in the key list, so that each thread finds its own context for it.
-struct SigningKey {
-    std::size_t index = 0;
-};
-
-// The keys that sign the DNSKEY RRset, those that sign everything else, and both together for
-// the CDS and CDNSKEY RRsets.
-struct Roles {
-    std::vector<SigningKey> key_signing;
-    std::vector<SigningKey> zone_signing;
-    std::vector<SigningKey> all;
-};
+using detail::Roles;
+using detail::SigningKey;
+using detail::Window;
 
 // One RRset to sign and the keys that sign it.
 struct SigningJob {
@@ -67,105 +57,21 @@ Result<void> check_keys(const zone::Name& origin, const std::vector<KeyPair>& ke
     return {};
 }
 
-// Assigns the keys of each algorithm to roles: every algorithm of the DNSKEY RRset must sign
-// every RRset (RFC 4035 section 2.2), so the fallback to one kind works per algorithm.
-Result<Roles> assign_roles(const std::vector<KeyPair>& keys)
-{
-    std::map<Algorithm, Roles> by_algorithm;
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        const KeyPair& key = keys[i];
-        Roles& roles = by_algorithm[key.algorithm];
-        const SigningKey signing{i};
-        if ((key.flags & dnskey_flags::revoke) != 0) {
-            continue;
-        }
-        auto& role = (key.flags & dnskey_flags::secure_entry_point) != 0 ? roles.key_signing
-                                                                         : roles.zone_signing;
-        role.push_back(signing);
-    }
-
-    Roles result;
-    for (auto& [algorithm, roles] : by_algorithm) {
-        if (roles.key_signing.empty() && roles.zone_signing.empty()) {
-            return make_error(Errc::invalid_argument,
-                              fmt::format("every {} key is revoked, so none can sign the zone",
-                                          algorithm_name(algorithm)));
-        }
-        auto& ksks = roles.key_signing.empty() ? roles.zone_signing : roles.key_signing;
-        auto& zsks = roles.zone_signing.empty() ? roles.key_signing : roles.zone_signing;
-        result.key_signing.insert(result.key_signing.end(), ksks.begin(), ksks.end());
-        result.zone_signing.insert(result.zone_signing.end(), zsks.begin(), zsks.end());
-    }
-    for (std::size_t i = 0; i < keys.size(); ++i) {
-        if ((keys[i].flags & dnskey_flags::revoke) != 0) {
-            result.key_signing.push_back({i});
-        }
-    }
-
-    std::set<std::size_t> all;
-    for (const auto& key : result.key_signing) {
-        all.insert(key.index);
-    }
-    for (const auto& key : result.zone_signing) {
-        all.insert(key.index);
-    }
-    for (const std::size_t index : all) {
-        result.all.push_back({index});
-    }
-    return result;
-}
-
-// The times of new RRSIGs, in RRSIG time field form.
-struct Window {
-    std::uint32_t inception;
-    std::uint32_t expiration;
-    std::uint32_t spread; // new RRSIGs expire up to this many seconds before expiration
-};
-
-std::chrono::sys_seconds signing_time(const SignOptions& options)
-{
-    return options.now.value_or(
-        std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()));
-}
-
-Result<Window> signature_window(const SignOptions& options)
-{
-    const auto now = signing_time(options);
-    const auto inception = options.inception.value_or(now - 1h);
-    const auto expiration = options.expiration.value_or(now + std::chrono::days(30));
-    if (expiration <= inception) {
-        return make_error(Errc::invalid_argument,
-                          "the signature expiration time must be after the inception time");
-    }
-    if (expiration - inception >= std::chrono::seconds(1LL << 31)) {
-        return make_error(
-            Errc::invalid_argument,
-            "signatures cannot be valid for 68 years or more (RFC 4034 section 3.1.5)");
-    }
-    const auto spread = std::min<std::chrono::seconds>(
-        options.expiration_spread.value_or(options.refresh / 4), (expiration - inception) / 2);
-    return Window{rrsig_time(inception), rrsig_time(expiration),
-                  static_cast<std::uint32_t>(std::max<std::int64_t>(spread.count(), 0))};
-}
-
-std::string rrset_key(const zone::Record& record)
-{
-    const zone::Name owner = record.owner.lowercase();
-    std::string key(owner.wire().begin(), owner.wire().end());
-    key += fmt::format("/{}/{}", record.type, record.rclass);
-    return key;
-}
-
 // Gives every record of an RRset the RRset's lowest TTL (RFC 2181 section 5.2).
 void unify_ttls(std::vector<zone::Record>& records)
 {
-    std::unordered_map<std::string, std::uint32_t> lowest;
+    // keys never grows beyond its reserved size, so the views into it stay valid.
+    std::vector<std::string> keys;
+    keys.reserve(records.size());
+    std::unordered_map<std::string_view, std::uint32_t> lowest;
+    lowest.reserve(records.size());
     for (const auto& record : records) {
-        auto [entry, inserted] = lowest.try_emplace(rrset_key(record), record.ttl);
+        keys.push_back(rrset_index_key(record.owner, record.type, record.rclass));
+        auto [entry, inserted] = lowest.try_emplace(keys.back(), record.ttl);
         entry->second = std::min(entry->second, record.ttl);
     }
-    for (auto& record : records) {
-        record.ttl = lowest[rrset_key(record)];
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        records[i].ttl = lowest[keys[i]];
     }
 }
 
@@ -251,26 +157,6 @@ struct SliceOutput {
     SignStats stats;
 };
 
-// The expiration of a new RRSIG over rrset: up to window.spread seconds early, by an FNV-1a
-// hash of the owner name and type, so the same RRset gets the same offset in every run.
-std::uint32_t spread_expiration(const RRset& rrset, const Window& window)
-{
-    if (window.spread == 0) {
-        return window.expiration;
-    }
-    std::uint64_t hash = 14695981039346656037ULL;
-    auto mix = [&hash](std::uint8_t octet) {
-        hash ^= octet;
-        hash *= 1099511628211ULL;
-    };
-    for (const auto octet : rrset.owner.wire()) {
-        mix(octet);
-    }
-    mix(static_cast<std::uint8_t>(rrset.type >> 8));
-    mix(static_cast<std::uint8_t>(rrset.type));
-    return window.expiration - static_cast<std::uint32_t>(hash % window.spread);
-}
-
 // Signs jobs[begin, end) into out with contexts of this thread, reusing what plan.previous
 // allows; stops at the first error.
 Result<void> sign_jobs(const SigningPlan& plan, std::size_t begin, std::size_t end,
@@ -302,7 +188,7 @@ Result<void> sign_jobs(const SigningPlan& plan, std::size_t begin, std::size_t e
                 continue;
             }
             auto rrsig = sign_rrset(rrset, contexts[key.index], plan.window.inception,
-                                    spread_expiration(rrset, plan.window), scratch);
+                                    detail::spread_expiration(rrset, plan.window), scratch);
             if (!rrsig) {
                 return tl::unexpected(rrsig.error());
             }
@@ -448,14 +334,6 @@ std::vector<std::vector<std::uint8_t>> key_rdatas(const std::vector<KeyPair>& ke
     return rdatas;
 }
 
-ReuseRule reuse_rule(const SignOptions& options)
-{
-    const auto now = signing_time(options);
-    return ReuseRule{.now = rrsig_time(now),
-                     .renew_after = rrsig_time(now + options.refresh),
-                     .verify = options.verify_previous};
-}
-
 // The index of options.previous; nullopt without one, or when its records cannot be grouped
 // into RRsets, because a broken earlier version must not stop a new signing.
 std::optional<PreviousSignatures> index_previous(const SignOptions& options)
@@ -490,8 +368,8 @@ Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>&
             return tl::unexpected(checked.error());
         }
     }
-    const auto roles = assign_roles(keys);
-    const auto window = signature_window(options);
+    const auto roles = detail::assign_roles(keys);
+    const auto window = detail::signature_window(options);
     const auto soa_ttl = apex_soa_ttl(zone);
     if (!roles || !window) {
         return tl::unexpected(!roles ? roles.error() : window.error());
@@ -502,6 +380,9 @@ Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>&
             fmt::format("the zone {} has no SOA record at its apex", zone.origin.to_string()));
     }
 
+    // Indexing a signed previous version costs about as much as the steps up to signing, so a
+    // second thread does it meanwhile.
+    auto previous = std::async(std::launch::async, [&options] { return index_previous(options); });
     zone::Zone signed_zone{zone.origin,
                            unsigned_records(zone, keys, options.published_dnskeys,
                                             options.dnskey_ttl.value_or(*soa_ttl)),
@@ -523,10 +404,10 @@ Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>&
         return tl::unexpected(chain_rrsets.error());
     }
 
-    const auto previous = index_previous(options);
+    const auto index = previous.get();
     const auto jobs = signing_jobs(*nodes, *chain_rrsets, *roles);
     const SigningPlan plan{jobs,     keys, key_rdatas(keys), *window,
-                           previous ? &*previous : nullptr, reuse_rule(options)};
+                           index ? &*index : nullptr, detail::reuse_rule(options)};
     auto rrsigs = sign_in_parallel(plan, options.threads, stats);
     if (!rrsigs) {
         return tl::unexpected(rrsigs.error());

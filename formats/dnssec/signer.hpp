@@ -77,4 +77,16 @@ Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>&
 Result<zone::Zone> sign_zone(const zone::Zone& zone, const std::vector<KeyPair>& keys,
                              const SignOptions& options, SignStats& stats);
 
+// Re-signs the apex SOA RRset of signed_zone, which sign_zone returned with keys and options,
+// after the caller changed the SOA record there (a raised serial). The RRSIGs over the SOA are
+// replaced in place, and stats counts them as new. The result equals what sign_zone returns
+// for the changed zone with signed_zone as options.previous. That second signing would sign
+// more than the SOA again when new signatures can expire within options.refresh, when their
+// inception is after options.now, or when another apex DNSKEY has the algorithm and key tag of
+// one of keys. In those cases the function returns false and leaves signed_zone as it was.
+// Errors: those of sign_zone's checks and of signing, after which signed_zone may hold some
+// new RRSIGs.
+Result<bool> resign_apex_soa(zone::Zone& signed_zone, const std::vector<KeyPair>& keys,
+                             const SignOptions& options, SignStats& stats);
+
 } // namespace robur::dnssec

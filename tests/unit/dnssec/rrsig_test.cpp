@@ -135,6 +135,29 @@ TEST(SigningContext, AgreesWithSignDataAndVerifyData)
     }
 }
 
+// The signing context signs Ed25519 with libsodium and sign_data with OpenSSL. RFC 8032
+// signatures are deterministic, so the two must agree on every input, whatever its length.
+TEST(SigningContext, Ed25519MatchesOpenSslOnManyInputs)
+{
+    for (const auto flags : {dnskey_flags::zsk, dnskey_flags::ksk}) {
+        const auto signer = key("example.", Algorithm::ed25519, flags);
+        auto context = SigningContext::create(signer).value();
+        std::vector<std::uint8_t> data;
+        std::uint32_t state = 2463534242U;
+        for (std::size_t length = 0; length < 600; ++length) {
+            SCOPED_TRACE(length);
+            const auto signature = context.sign(data).value();
+            EXPECT_EQ(signature, sign_data(signer, data).value());
+            EXPECT_TRUE(verify_data(signer.dnskey_rdata(), data, signature));
+            // xorshift32 gives each length different bytes, reproducibly.
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            data.push_back(static_cast<std::uint8_t>(state));
+        }
+    }
+}
+
 TEST(VerifyRrsig, ReportsTamperingTimesAndWrongKey)
 {
     const auto rrset = rrset_of("a 300 IN A 192.0.2.1\n");
