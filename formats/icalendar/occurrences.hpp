@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/error.hpp"
+#include "formats/icalendar/component.hpp"
+
+namespace robur::icalendar {
+
+// One instance of a calendar object resource.
+struct Occurrence {
+    std::int64_t start = 0; // seconds since the Unix epoch, UTC
+    std::int64_t end = 0;   // seconds since the Unix epoch, UTC; equal to start for an instant
+    // The instance's RECURRENCE-ID in the form of the master's DTSTART (UTC, local time in the
+    // DTSTART's zone, or a DATE); empty for a resource that does not recur.
+    std::string recurrence_id;
+    std::size_t component = 0; // index in the VCALENDAR's components: the master or an override
+    bool is_override = false;
+};
+
+// The instances in a range, in order of start.
+struct Expansion {
+    std::vector<Occurrence> occurrences;
+    // True when the expansion stopped early: more than `max_instances` instances in the range,
+    // or more than `max_iterations` recurrence steps.
+    bool truncated = false;
+};
+
+struct ExpansionOptions {
+    std::string floating_tzid;           // zone for floating times; empty means UTC
+    std::size_t max_instances = 10000;   // instances returned at most
+    std::size_t max_iterations = 500000; // recurrence steps per rule at most
+};
+
+// Expands one calendar object resource (a VCALENDAR as check_resource accepts it) into the
+// instances that overlap [range_start, range_end) as RFC 4791 section 9.9 defines overlap:
+// the master's DTSTART, RRULE and RDATE instances without EXDATE ones, with RECURRENCE-ID
+// overrides replacing the instances they name. Times with a TZID are placed through the
+// embedded VTIMEZONE, or the tz database for IANA and Windows names; a floating EXDATE or
+// RECURRENCE-ID of a zoned series is read in the series' zone. Errors: invalid_argument for a
+// resource without a VEVENT, VTODO or VJOURNAL, or with a zone that cannot be resolved.
+[[nodiscard]] Result<Expansion> occurrences(const Component& calendar, std::int64_t range_start,
+                                            std::int64_t range_end, const ExpansionOptions& options);
+
+} // namespace robur::icalendar
