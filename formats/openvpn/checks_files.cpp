@@ -48,11 +48,6 @@ struct LoadedFile {
     std::uint32_t first_line = 1;
 };
 
-bool is_inline_marker(std::string_view argument)
-{
-    return argument == "[[INLINE]]" || argument == "[inline]";
-}
-
 bool names_no_file(const Directive& directive)
 {
     if (directive.name == "dh" && directive.args.size() == 1 && directive.args[0] == "none") {
@@ -88,7 +83,8 @@ std::optional<LoadedFile> load(CheckContext& context, const Directive& directive
         return LoadedFile{*directive.inline_content, directive.where.path,
                           directive.where.line + 1};
     }
-    if (directive.args.empty() || is_inline_marker(directive.args[0]) || names_no_file(directive)) {
+    // A marker such as `ca [inline]` without its <ca> block names a file, as openvpn reads it.
+    if (directive.args.empty() || names_no_file(directive)) {
         return std::nullopt;
     }
     const std::string path = resolve(context, directive.args[0]);
