@@ -1,0 +1,246 @@
+#include <filesystem>
+#include <random>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "servers/caldav/handler.hpp"
+#include "servers/caldav/password.hpp"
+#include "servers/caldav/user_file.hpp"
+
+namespace robur::caldav {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A bare repository in a temporary folder with users alice and bob, and a handler on it.
+class HandlerFixture : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        std::random_device random;
+        folder_ = fs::temp_directory_path() / fmt::format("robur-caldav-{}", random());
+        auto repository = store::Repository::init(folder_, true);
+        ASSERT_TRUE(repository) << repository.error().message;
+        const PasswordCost cost{.pbkdf2_iterations = 1000};
+        std::vector<store::FileChange> changes;
+        for (const char* name : {"alice", "bob"}) {
+            auto hash = hash_password("secret", PasswordScheme::pbkdf2_sha256, cost);
+            ASSERT_TRUE(hash);
+            users_.push_back({name, *hash, "", ""});
+            changes.push_back({user_file_path(name), write_user_file(users_.back()),
+                               store::mode_file});
+        }
+        store::CommitRequest request{.branch = "main",
+                                     .expected_head = std::nullopt,
+                                     .changes = changes,
+                                     .author = {"Test", "test@example.com", 0, 0},
+                                     .committer = std::nullopt,
+                                     .message = "Add users"};
+        ASSERT_TRUE(repository->commit(request));
+        auto handler_repository = store::Repository::open(folder_);
+        ASSERT_TRUE(handler_repository);
+        handler_ = std::make_unique<Handler>(
+            std::move(*handler_repository),
+            HandlerSettings{.branch = "refs/heads/main", .host_name = "test.example"});
+        repository_.emplace(std::move(*repository));
+    }
+
+    void TearDown() override
+    {
+        handler_.reset();
+        repository_.reset();
+        std::error_code error;
+        fs::remove_all(folder_, error);
+    }
+
+    Response send(http::verb method, const std::string& target, std::string body = {},
+                  std::vector<std::pair<std::string, std::string>> headers = {},
+                  std::size_t user = 0)
+    {
+        Request request{method, target, 11};
+        for (const auto& [name, value] : headers) {
+            request.set(name, value);
+        }
+        request.body() = std::move(body);
+        request.prepare_payload();
+        return handler_->handle(request, users_.at(user));
+    }
+
+    std::string last_commit_summary()
+    {
+        auto log = repository_->log("refs/heads/main", {}, 1);
+        return log && !log->empty() ? log->front().summary : std::string{};
+    }
+
+    fs::path folder_;
+    std::vector<UserRecord> users_;
+    std::optional<store::Repository> repository_;
+    std::unique_ptr<Handler> handler_;
+};
+
+TEST_F(HandlerFixture, PutCreatesThenReplacesWithEtag)
+{
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/docs/").result(), http::status::created);
+    auto created = send(http::verb::put, "/alice/files/docs/a.txt", "one");
+    EXPECT_EQ(created.result(), http::status::created);
+    const auto etag = std::string(as_std(created[http::field::etag]));
+    EXPECT_EQ(etag.size(), 42U);
+    EXPECT_EQ(last_commit_summary(), "PUT /alice/files/docs/a.txt");
+
+    auto stale = send(http::verb::put, "/alice/files/docs/a.txt", "two",
+                      {{"If-Match", "\"0000000000000000000000000000000000000000\""}});
+    EXPECT_EQ(stale.result(), http::status::precondition_failed);
+    auto exists = send(http::verb::put, "/alice/files/docs/a.txt", "two", {{"If-None-Match", "*"}});
+    EXPECT_EQ(exists.result(), http::status::precondition_failed);
+    auto replaced = send(http::verb::put, "/alice/files/docs/a.txt", "two", {{"If-Match", etag}});
+    EXPECT_EQ(replaced.result(), http::status::no_content);
+
+    auto get = send(http::verb::get, "/alice/files/docs/a.txt");
+    EXPECT_EQ(get.body(), "two");
+}
+
+TEST_F(HandlerFixture, PutWithoutParentIsConflict)
+{
+    EXPECT_EQ(send(http::verb::put, "/alice/files/missing/a.txt", "x").result(),
+              http::status::conflict);
+}
+
+TEST_F(HandlerFixture, OtherUsersTreeIsForbidden)
+{
+    EXPECT_EQ(send(http::verb::mkcol, "/alice/files/x/", {}, {}, 1).result(),
+              http::status::forbidden);
+    EXPECT_EQ(send(http::verb::propfind, "/alice/files/", {}, {{"Depth", "0"}}, 1).result(),
+              http::status::forbidden);
+}
+
+TEST_F(HandlerFixture, MkcolRules)
+{
+    EXPECT_EQ(send(http::verb::mkcol, "/alice/files/c/").result(), http::status::created);
+    EXPECT_EQ(send(http::verb::mkcol, "/alice/files/c/").result(),
+              http::status::method_not_allowed);
+    EXPECT_EQ(send(http::verb::mkcol, "/alice/files/no/c/").result(), http::status::conflict);
+    EXPECT_EQ(send(http::verb::mkcol, "/alice/files/d/", "junk").result(),
+              http::status::unsupported_media_type);
+    EXPECT_EQ(send(http::verb::mkcol, "/alice/calendars/plain/").result(),
+              http::status::forbidden);
+}
+
+TEST_F(HandlerFixture, PropfindInfinityIsRefused)
+{
+    auto response = send(http::verb::propfind, "/alice/files/", {}, {{"Depth", "infinity"}});
+    EXPECT_EQ(response.result(), http::status::forbidden);
+    EXPECT_NE(response.body().find("propfind-finite-depth"), std::string::npos);
+}
+
+TEST_F(HandlerFixture, PrincipalPropertiesLeadToHomes)
+{
+    auto response = send(http::verb::propfind, "/alice/",
+                         R"(<propfind xmlns="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><prop>
+<current-user-principal/><C:calendar-home-set/><unknown xmlns="urn:x"/></prop></propfind>)",
+                         {{"Depth", "0"}});
+    EXPECT_EQ(response.result(), http::status::multi_status);
+    EXPECT_NE(response.body().find("<D:href>/alice/calendars/</D:href>"), std::string::npos);
+    EXPECT_NE(response.body().find("<D:href>/alice/</D:href>"), std::string::npos);
+    EXPECT_NE(response.body().find("404"), std::string::npos);
+}
+
+TEST_F(HandlerFixture, ProppatchStoresDeadPropertiesAllOrNothing)
+{
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/p/").result(), http::status::created);
+    const std::string set = R"(<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>
+<x:color xmlns:x="urn:x">red</x:color></D:prop></D:set></D:propertyupdate>)";
+    EXPECT_EQ(send(http::verb::proppatch, "/alice/files/p/", set).result(),
+              http::status::multi_status);
+    auto found = send(http::verb::propfind, "/alice/files/p/",
+                      R"(<propfind xmlns="DAV:"><prop><color xmlns="urn:x"/></prop></propfind>)",
+                      {{"Depth", "0"}});
+    EXPECT_NE(found.body().find(">red</color>"), std::string::npos) << found.body();
+
+    const std::string mixed = R"(<D:propertyupdate xmlns:D="DAV:"><D:set><D:prop>
+<x:size xmlns:x="urn:x">9</x:size><D:getetag>x</D:getetag></D:prop></D:set></D:propertyupdate>)";
+    auto rejected = send(http::verb::proppatch, "/alice/files/p/", mixed);
+    EXPECT_NE(rejected.body().find("424"), std::string::npos);
+    EXPECT_NE(rejected.body().find("403"), std::string::npos);
+    auto absent = send(http::verb::propfind, "/alice/files/p/",
+                       R"(<propfind xmlns="DAV:"><prop><size xmlns="urn:x"/></prop></propfind>)",
+                       {{"Depth", "0"}});
+    EXPECT_NE(absent.body().find("404"), std::string::npos);
+}
+
+TEST_F(HandlerFixture, CopyAndMoveHonourOverwrite)
+{
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/m/").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/m/a", "a").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/m/b", "b").result(), http::status::created);
+    EXPECT_EQ(send(http::verb::copy, "/alice/files/m/a", {},
+                   {{"Destination", "/alice/files/m/b"}, {"Overwrite", "F"}})
+                  .result(),
+              http::status::precondition_failed);
+    EXPECT_EQ(send(http::verb::copy, "/alice/files/m/a", {}, {{"Destination", "/alice/files/m/b"}})
+                  .result(),
+              http::status::no_content);
+    EXPECT_EQ(send(http::verb::move, "/alice/files/m/", {}, {{"Destination", "/alice/files/n/"}})
+                  .result(),
+              http::status::created);
+    EXPECT_EQ(send(http::verb::get, "/alice/files/n/b").body(), "a");
+    EXPECT_EQ(send(http::verb::get, "/alice/files/m/a").result(), http::status::not_found);
+    EXPECT_EQ(send(http::verb::copy, "/alice/files/n/", {},
+                   {{"Destination", "/alice/files/nope/x/"}})
+                  .result(),
+              http::status::conflict);
+}
+
+TEST_F(HandlerFixture, MkcalendarAndSyncCollection)
+{
+    auto made = send(http::verb::mkcalendar, "/alice/calendars/work/",
+                     R"(<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:set><D:prop><D:displayname>Work</D:displayname></D:prop></D:set></C:mkcalendar>)");
+    ASSERT_EQ(made.result(), http::status::created);
+    auto first = send(http::verb::report, "/alice/calendars/work/",
+                      R"(<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:sync-level>1</D:sync-level>
+<D:prop><D:getetag/></D:prop></D:sync-collection>)");
+    ASSERT_EQ(first.result(), http::status::multi_status);
+    const auto begin = first.body().find("http://robur.dev/ns/sync/");
+    ASSERT_NE(begin, std::string::npos);
+    const auto token = first.body().substr(begin, first.body().find('<', begin) - begin);
+
+    auto bad = send(http::verb::report, "/alice/calendars/work/",
+                    R"(<D:sync-collection xmlns:D="DAV:"><D:sync-token>http://robur.dev/ns/sync/0123456789012345678901234567890123456789</D:sync-token><D:prop/></D:sync-collection>)");
+    EXPECT_EQ(bad.result(), http::status::forbidden);
+    EXPECT_NE(bad.body().find("valid-sync-token"), std::string::npos);
+
+    auto again = send(http::verb::report, "/alice/calendars/work/",
+                      "<D:sync-collection xmlns:D=\"DAV:\"><D:sync-token>" + token +
+                          "</D:sync-token><D:prop><D:getetag/></D:prop></D:sync-collection>");
+    ASSERT_EQ(again.result(), http::status::multi_status);
+    EXPECT_EQ(again.body().find("<D:response>"), std::string::npos) << again.body();
+}
+
+TEST_F(HandlerFixture, DeleteRemovesCollections)
+{
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/gone/").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/gone/a", "a").result(), http::status::created);
+    EXPECT_EQ(send(http::verb::delete_, "/alice/files/gone/").result(), http::status::no_content);
+    EXPECT_EQ(send(http::verb::delete_, "/alice/files/gone/").result(), http::status::not_found);
+    EXPECT_EQ(last_commit_summary(), "DELETE /alice/files/gone/");
+}
+
+TEST_F(HandlerFixture, WellKnownRedirectsWithoutAuthentication)
+{
+    Request request{http::verb::propfind, "/.well-known/caldav", 11};
+    auto response = handler_->handle_unauthenticated(request);
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->result(), http::status::moved_permanently);
+    EXPECT_EQ(as_std((*response)[http::field::location]), "/");
+}
+
+TEST_F(HandlerFixture, AuthenticatesWithTheStoredHash)
+{
+    EXPECT_TRUE(handler_->authenticate("Basic YWxpY2U6c2VjcmV0")); // alice:secret
+    EXPECT_FALSE(handler_->authenticate("Basic YWxpY2U6d3Jvbmc=")); // alice:wrong
+    EXPECT_FALSE(handler_->authenticate("Basic Y2Fyb2w6c2VjcmV0")); // carol:secret
+}
+
+} // namespace
+} // namespace robur::caldav
