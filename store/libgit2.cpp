@@ -1,5 +1,7 @@
 #include "store/libgit2.hpp"
 
+#include <cstddef>
+
 #include <fmt/format.h>
 
 namespace robur::store {
@@ -8,7 +10,15 @@ void ensure_libgit2_initialised()
 {
     // libgit2 stays initialised until the process exits, because a shutdown at exit could run
     // while a static Repository still owns a handle.
-    static const int initialised = git_libgit2_init();
+    static const int initialised = [] {
+        const int result = git_libgit2_init();
+        // libgit2 caches only trees up to 4 KiB by default, so every read from a calendar or
+        // zone folder with thousands of files parsed the folder's tree again. Trees up to
+        // 16 MiB stay in the object cache instead.
+        constexpr std::size_t max_cached_tree = 16 * 1024 * 1024;
+        git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, max_cached_tree);
+        return result;
+    }();
     (void)initialised;
 }
 
