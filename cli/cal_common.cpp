@@ -6,65 +6,12 @@
 
 #include <fmt/format.h>
 
-#include "servers/caldav/user_file.hpp"
 
 namespace robur::cli {
 
-namespace {
-
-constexpr std::size_t max_calendar_name_length = 64;
-
-bool is_valid_calendar_name(std::string_view name)
-{
-    if (name.empty() || name.size() > max_calendar_name_length || name.front() == '.') {
-        return false;
-    }
-    for (const char c : name) {
-        const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                             (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-        if (!allowed) {
-            return false;
-        }
-    }
-    return true;
-}
-
-} // namespace
-
-std::string CalendarName::folder() const
-{
-    return fmt::format("calendars/{}/{}", user, name);
-}
-
-std::string CalendarName::label() const
-{
-    return fmt::format("{}/{}", user, name);
-}
-
 Result<CalendarName> parse_calendar_name(std::string_view text)
 {
-    const auto slash = text.find('/');
-    if (slash == std::string_view::npos) {
-        return make_error(Errc::usage, fmt::format("invalid calendar '{}': expected USER/NAME, "
-                                                   "such as alice/work",
-                                                   text));
-    }
-    CalendarName calendar{std::string(text.substr(0, slash)), std::string(text.substr(slash + 1))};
-    if (!caldav::is_valid_user_name(calendar.user)) {
-        return make_error(Errc::usage,
-                          fmt::format("invalid user name '{}' in '{}': use 1 to 64 characters "
-                                      "from a-z, 0-9, '.', '_' and '-', starting with a letter "
-                                      "or digit",
-                                      calendar.user, text));
-    }
-    if (!is_valid_calendar_name(calendar.name)) {
-        return make_error(Errc::usage,
-                          fmt::format("invalid calendar name '{}' in '{}': use 1 to 64 "
-                                      "characters from A-Z, a-z, 0-9, '.', '_' and '-', not "
-                                      "starting with '.'",
-                                      calendar.name, text));
-    }
-    return calendar;
+    return parse_collection_name(text, "calendars", "calendar", "alice/work");
 }
 
 Result<std::optional<StoredCalendar>> read_calendar(const store::Snapshot& snapshot,

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/collection_name.hpp"
 #include "cli/commands.hpp"
 #include "core/diagnostic.hpp"
 #include "formats/icalendar/collection_file.hpp"
@@ -25,18 +26,9 @@ void add_cal_list_command(CLI::App& cal, Context& context);
 void add_cal_convert_command(CLI::App& cal, Context& context);
 
 // A calendar named on the command line as USER/NAME.
-struct CalendarName {
-    std::string user;
-    std::string name;
+using CalendarName = CollectionName;
 
-    // "calendars/<user>/<name>", the folder of its files in the repository.
-    [[nodiscard]] std::string folder() const;
-    // "<user>/<name>", as the user wrote it.
-    [[nodiscard]] std::string label() const;
-};
-
-// Parses USER/NAME. The user follows the rules of `robur user add`; the name is 1 to 64 bytes
-// from [A-Za-z0-9._-] and does not start with '.'. Errors: usage naming the value.
+// Parses USER/NAME with parse_collection_name.
 [[nodiscard]] Result<CalendarName> parse_calendar_name(std::string_view text);
 
 // One `.ics` file of a calendar in a commit.

@@ -9,65 +9,12 @@
 #include "formats/icalendar/collection_file.hpp"
 #include "formats/vcard/check.hpp"
 #include "formats/zone/diff.hpp"
-#include "servers/caldav/user_file.hpp"
 
 namespace robur::cli {
 
-namespace {
-
-constexpr std::size_t max_book_name_length = 64;
-
-bool is_valid_book_name(std::string_view name)
-{
-    if (name.empty() || name.size() > max_book_name_length || name.front() == '.') {
-        return false;
-    }
-    for (const char c : name) {
-        const bool allowed = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                             (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
-        if (!allowed) {
-            return false;
-        }
-    }
-    return true;
-}
-
-} // namespace
-
-std::string AddressBook::folder() const
-{
-    return fmt::format("contacts/{}/{}", user, name);
-}
-
-std::string AddressBook::label() const
-{
-    return fmt::format("{}/{}", user, name);
-}
-
 Result<AddressBook> parse_address_book(std::string_view text)
 {
-    const auto slash = text.find('/');
-    if (slash == std::string_view::npos) {
-        return make_error(Errc::usage, fmt::format("invalid address book '{}': expected "
-                                                   "USER/NAME, such as alice/contacts",
-                                                   text));
-    }
-    AddressBook book{std::string(text.substr(0, slash)), std::string(text.substr(slash + 1))};
-    if (!caldav::is_valid_user_name(book.user)) {
-        return make_error(Errc::usage,
-                          fmt::format("invalid user name '{}' in '{}': use 1 to 64 characters "
-                                      "from a-z, 0-9, '.', '_' and '-', starting with a letter "
-                                      "or digit",
-                                      book.user, text));
-    }
-    if (!is_valid_book_name(book.name)) {
-        return make_error(Errc::usage,
-                          fmt::format("invalid address book name '{}' in '{}': use 1 to 64 "
-                                      "characters from A-Z, a-z, 0-9, '.', '_' and '-', not "
-                                      "starting with '.'",
-                                      book.name, text));
-    }
-    return book;
+    return parse_collection_name(text, "contacts", "address book", "alice/contacts");
 }
 
 Result<std::optional<std::vector<StoredCard>>> read_address_book(const store::Snapshot& snapshot,

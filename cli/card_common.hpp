@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "cli/collection_name.hpp"
 #include "cli/commands.hpp"
 #include "core/diagnostic.hpp"
 #include "store/snapshot.hpp"
@@ -21,18 +22,9 @@ void add_card_validate_command(CLI::App& card, Context& context);
 void add_card_convert_command(CLI::App& card, Context& context);
 
 // An address book named on the command line as USER/NAME.
-struct AddressBook {
-    std::string user;
-    std::string name;
+using AddressBook = CollectionName;
 
-    // "contacts/<user>/<name>", the folder of its files in the repository.
-    [[nodiscard]] std::string folder() const;
-    // "<user>/<name>", as the user wrote it.
-    [[nodiscard]] std::string label() const;
-};
-
-// Parses USER/NAME. The user follows the rules of `robur user add`; the name is 1 to 64
-// bytes from [A-Za-z0-9._-] and does not start with '.'. Errors: usage naming the value.
+// Parses USER/NAME with parse_collection_name.
 [[nodiscard]] Result<AddressBook> parse_address_book(std::string_view text);
 
 // One vCard file of an address book in a commit.
