@@ -1,10 +1,15 @@
-// REPORT: calendar-multiget (RFC 4791 section 7.9), calendar-query (section 7.8, component
-// filter only), addressbook-multiget (RFC 6352 section
-// 8.7) and sync-collection (RFC 6578). Each report is one function; the others get
-// 403 DAV:supported-report.
+// REPORT: calendar-multiget (RFC 4791 section 7.9), calendar-query (section 7.8),
+// free-busy-query (section 7.10), addressbook-multiget (RFC 6352 section 8.7) and
+// sync-collection (RFC 6578). Each report is one function; the others get 403
+// DAV:supported-report.
+
+#include <chrono>
 
 #include <fmt/format.h>
 
+#include "core/log.hpp"
+#include "formats/icalendar/parser.hpp"
+#include "servers/caldav/calendar_query.hpp"
 #include "servers/caldav/handler.hpp"
 #include "servers/caldav/multistatus.hpp"
 #include "servers/caldav/properties.hpp"
@@ -28,8 +33,91 @@ std::vector<XmlName> requested_names(const XmlElement& body)
     return names;
 }
 
+// The options of a CALDAV:calendar-data element that change the returned bytes.
+struct CalendarDataRequest {
+    std::optional<TimeRange> expand; // CALDAV:expand: instances in this range, in UTC
+    std::optional<TimeRange> limit;  // CALDAV:limit-recurrence-set
+    std::optional<ComponentSelection> selection; // CALDAV:comp: partial retrieval
+};
+
+// Parses the range of CALDAV:expand or CALDAV:limit-recurrence-set, which RFC 4791 section
+// 9.6 requires to have both start and end.
+tl::expected<TimeRange, FilterError> parse_data_range(const XmlElement& element)
+{
+    auto range = parse_time_range(element);
+    if (!range) {
+        return tl::unexpected(FilterError{{std::string(caldav_ns), "valid-calendar-data"},
+                                          range.error().message});
+    }
+    if (!range->start || !range->end) {
+        return tl::unexpected(FilterError{{std::string(caldav_ns), "valid-calendar-data"},
+                                          fmt::format("{} needs both start and end",
+                                                      element.name.local)});
+    }
+    return range;
+}
+
+// Reads the expand, limit-recurrence-set and comp children of the calendar-data element in
+// DAV:prop.
+tl::expected<CalendarDataRequest, FilterError> parse_calendar_data_request(const XmlElement& body)
+{
+    CalendarDataRequest request;
+    const auto* prop = body.child(dav_ns, "prop");
+    const auto* data = prop != nullptr ? prop->child(caldav_ns, "calendar-data") : nullptr;
+    if (data == nullptr) {
+        return request;
+    }
+    // NOTE: limit-freebusy-set is ignored, so a stored VFREEBUSY keeps all its periods.
+    for (const auto* child : data->elements()) {
+        if (child->is(caldav_ns, "expand") || child->is(caldav_ns, "limit-recurrence-set")) {
+            auto range = parse_data_range(*child);
+            if (!range) {
+                return tl::unexpected(range.error());
+            }
+            if (child->is(caldav_ns, "expand")) {
+                request.expand = *range;
+            } else {
+                request.limit = *range;
+            }
+        } else if (child->is(caldav_ns, "comp")) {
+            request.selection = parse_component_selection(*child);
+        }
+    }
+    return request;
+}
+
+// Returns the calendar-data to send for stored bytes: the bytes themselves, or the expanded
+// instances when the request contains CALDAV:expand.
+std::string calendar_data_text(std::string content, const CalendarDataRequest& request,
+                               std::string_view path)
+{
+    if (!request.expand && !request.limit && !request.selection) {
+        return content;
+    }
+    auto parsed = icalendar::parse_calendar_text(content, path, icalendar::Limits{});
+    if (parsed.calendars.size() != 1) {
+        return content;
+    }
+
+    auto calendar = std::move(parsed.calendars.front());
+    if (request.expand) {
+        auto expanded = expand_component(calendar, *request.expand);
+        if (!expanded) {
+            return content;
+        }
+        calendar = std::move(*expanded);
+    } else if (request.limit) {
+        calendar = limit_recurrence_set(calendar, *request.limit);
+    }
+    if (request.selection) {
+        calendar = select_parts(calendar, *request.selection);
+    }
+    return icalendar::write_component(calendar);
+}
+
 std::vector<PropertyResult> member_properties(const PropertyContext& context, const Node& node,
-                                              const std::vector<XmlName>& names)
+                                              const std::vector<XmlName>& names,
+                                              const CalendarDataRequest& data_request = {})
 {
     std::vector<PropertyResult> results;
     for (const auto& name : names) {
@@ -37,7 +125,11 @@ std::vector<PropertyResult> member_properties(const PropertyContext& context, co
             (name == address_data && node.kind == NodeKind::address_object)) {
             auto content = context.snapshot.read(node.path.repository_path());
             if (content) {
-                results.push_back({name, escape_xml(*content), 200, {}});
+                auto text = name == calendar_data
+                                ? calendar_data_text(std::move(*content), data_request,
+                                                     node.path.repository_path())
+                                : std::move(*content);
+                results.push_back({name, escape_xml(text), 200, {}});
                 continue;
             }
         }
@@ -48,6 +140,61 @@ std::vector<PropertyResult> member_properties(const PropertyContext& context, co
         }
     }
     return results;
+}
+
+Response filter_error_response(const Request& request, const FilterError& error)
+{
+    log::get("caldav")->debug("report rejected target={} precondition={} error=\"{}\"",
+                              as_std(request.target()), error.precondition.local, error.message);
+    return make_xml_response(request, http::status::forbidden,
+                             error_body(error.precondition, escape_xml(error.message)));
+}
+
+// Builds the response to a free-busy-query (RFC 4791 section 7.10) on a calendar collection:
+// one VFREEBUSY with the busy time in its range.
+Response report_free_busy(const RequestContext& context, const store::Snapshot& snapshot,
+                          const Node& node, const XmlElement& body)
+{
+    if (node.kind != NodeKind::calendar) {
+        return make_xml_response(context.request, http::status::forbidden,
+                                 error_body({"DAV:", "supported-report"}));
+    }
+    const auto* range_element = body.child(caldav_ns, "time-range");
+    auto range = range_element != nullptr
+                     ? parse_time_range(*range_element)
+                     : tl::expected<TimeRange, FilterError>(tl::unexpect, FilterError{});
+    if (!range || !range->start || !range->end) {
+        const auto message = range ? std::string("time-range needs both start and end")
+                             : range_element == nullptr ? std::string("time-range is missing")
+                                                        : range.error().message;
+        log::get("caldav")->debug("free-busy-query rejected target={} error=\"{}\"",
+                                  as_std(context.request.target()), message);
+        return make_response(context.request, http::status::bad_request,
+                             fmt::format("free-busy-query: {}\n", message));
+    }
+    auto members = list_members(snapshot, node);
+    if (!members) {
+        return error_response(context.request, members.error());
+    }
+
+    std::vector<BusyPeriod> periods;
+    for (const auto& member : *members) {
+        const auto path = member.path.repository_path();
+        auto content = snapshot.read(path);
+        if (member.kind != NodeKind::calendar_object || !content) {
+            continue;
+        }
+        auto parsed = icalendar::parse_calendar_text(*content, path, icalendar::Limits{});
+        if (parsed.calendars.size() == 1) {
+            add_busy_periods(parsed.calendars.front(), *range, periods);
+        }
+    }
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    return make_response(context.request, http::status::ok,
+                         write_free_busy(std::move(periods), *range, now),
+                         "text/calendar; charset=utf-8");
 }
 
 } // namespace
@@ -82,7 +229,10 @@ Response Handler::report(const RequestContext& context)
     if (body->is(caldav_ns, "calendar-query")) {
         return report_calendar_query(context, *snapshot, *node, *body);
     }
-    // TODO: free-busy-query and addressbook-query plug in here.
+    if (body->is(caldav_ns, "free-busy-query")) {
+        return report_free_busy(context, *snapshot, *node, *body);
+    }
+    // TODO: addressbook-query plugs in here.
     return make_xml_response(context.request, http::status::forbidden,
                              error_body({"DAV:", "supported-report"}));
 }
@@ -90,6 +240,10 @@ Response Handler::report(const RequestContext& context)
 Response Handler::report_multiget(const RequestContext& context, const store::Snapshot& snapshot,
                                   const Node& node, const XmlElement& body)
 {
+    auto data_request = parse_calendar_data_request(body);
+    if (!data_request) {
+        return filter_error_response(context.request, data_request.error());
+    }
     const auto names = requested_names(body);
     const PropertyContext property_context{snapshot, context.user, settings_};
     Multistatus multistatus;
@@ -108,63 +262,59 @@ Response Handler::report_multiget(const RequestContext& context, const store::Sn
             multistatus.add_status(text, 404);
             continue;
         }
-        multistatus.add_properties(member->href(),
-                                   member_properties(property_context, *member, names));
+        multistatus.add_properties(
+            member->href(), member_properties(property_context, *member, names, *data_request));
     }
     return make_xml_response(context.request, http::status::multi_status, multistatus.finish());
 }
-
-namespace {
-
-// Returns the component type that the comp-filter of a calendar-query selects inside VCALENDAR
-// (VEVENT, VTODO, VJOURNAL), or an empty string when it selects all.
-std::string queried_component(const XmlElement& body)
-{
-    const auto* filter = body.child(caldav_ns, "filter");
-    const auto* calendar = filter != nullptr ? filter->child(caldav_ns, "comp-filter") : nullptr;
-    const auto* component = calendar != nullptr ? calendar->child(caldav_ns, "comp-filter")
-                                                : nullptr;
-    if (component == nullptr) {
-        return {};
-    }
-    for (const auto& attribute : component->attributes) {
-        if (attribute.name.local == "name") {
-            return attribute.value;
-        }
-    }
-    return {};
-}
-
-} // namespace
 
 Response Handler::report_calendar_query(const RequestContext& context,
                                         const store::Snapshot& snapshot, const Node& node,
                                         const XmlElement& body)
 {
-    if (node.kind != NodeKind::calendar) {
+    if (node.kind != NodeKind::calendar && node.kind != NodeKind::calendar_object) {
         return make_xml_response(context.request, http::status::forbidden,
                                  error_body({"DAV:", "supported-report"}));
     }
-    auto members = list_members(snapshot, node);
-    if (!members) {
-        return error_response(context.request, members.error());
+    const auto* filter_element = body.child(caldav_ns, "filter");
+    if (filter_element == nullptr) {
+        return filter_error_response(context.request,
+                                     {{std::string(caldav_ns), "valid-filter"},
+                                      "calendar-query without a filter element"});
     }
-    const auto component = queried_component(body);
+    auto filter = parse_filter(*filter_element);
+    if (!filter) {
+        return filter_error_response(context.request, filter.error());
+    }
+    auto data_request = parse_calendar_data_request(body);
+    if (!data_request) {
+        return filter_error_response(context.request, data_request.error());
+    }
+    std::vector<Node> members{node};
+    if (node.kind == NodeKind::calendar) {
+        auto listed = list_members(snapshot, node);
+        if (!listed) {
+            return error_response(context.request, listed.error());
+        }
+        members = std::move(*listed);
+    }
+
     const auto names = requested_names(body);
     const PropertyContext property_context{snapshot, context.user, settings_};
     Multistatus multistatus;
-    for (const auto& member : *members) {
-        auto content = snapshot.read(member.path.repository_path());
-        if (!content) {
+    for (const auto& member : members) {
+        const auto path = member.path.repository_path();
+        auto content = snapshot.read(path);
+        if (member.kind != NodeKind::calendar_object || !content) {
             continue;
         }
-        // TODO: time-range, prop-filter and param-filter are not evaluated yet, so a query
-        // with them returns every resource of the component type (a superset).
-        if (!component.empty() && content->find("BEGIN:" + component) == std::string::npos) {
+        // A resource that no longer parses (stored before a rule was added) matches nothing.
+        auto parsed = icalendar::parse_calendar_text(*content, path, icalendar::Limits{});
+        if (parsed.calendars.size() != 1 || !matches_filter(*filter, parsed.calendars.front())) {
             continue;
         }
-        multistatus.add_properties(member.href(),
-                                   member_properties(property_context, member, names));
+        multistatus.add_properties(
+            member.href(), member_properties(property_context, member, names, *data_request));
     }
     return make_xml_response(context.request, http::status::multi_status, multistatus.finish());
 }
