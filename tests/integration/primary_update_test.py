@@ -52,7 +52,7 @@ ns1  IN A   192.0.2.1
 def lookup(port, name, rdtype):
     """Return the sorted rdata texts of name and rdtype that robur serves."""
     query = dns.message.make_query(name, rdtype)
-    response = dns.query.udp(query, LOOPBACK, port=port, timeout=2)
+    response = dns.query.udp(query, LOOPBACK, port=port, timeout=5)
     return sorted(rdata.to_text() for rrset in response.answer for rdata in rrset
                   if rrset.rdtype == dns.rdatatype.from_text(rdtype))
 
