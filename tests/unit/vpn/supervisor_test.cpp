@@ -82,9 +82,12 @@ protected:
         if (thread_.joinable()) {
             thread_.join();
         }
+        supervisor_.reset();
     }
 
-    std::unique_ptr<Supervisor> make_supervisor()
+    // Returns a supervisor the fixture owns, so that it outlives the thread running it even
+    // when an assertion ends the test early.
+    Supervisor* make_supervisor()
     {
         auto repository = store::Repository::open(repository_.git_dir());
         EXPECT_TRUE(repository);
@@ -97,7 +100,8 @@ protected:
         options.stop_timeout = 2s;
         options.restart_delay_min = 50ms;
         options.restart_delay_max = 200ms;
-        return std::make_unique<Supervisor>(std::move(*repository), options);
+        supervisor_ = std::make_unique<Supervisor>(std::move(*repository), options);
+        return supervisor_.get();
     }
 
     void run_in_background(Supervisor& supervisor)
@@ -117,6 +121,7 @@ protected:
     fs::path program_;
     dns::UniqueFd stop_;
     std::thread thread_;
+    std::unique_ptr<Supervisor> supervisor_;
 };
 
 TEST_F(SupervisorTest, RejectsInvalidConfig)
