@@ -9,7 +9,7 @@
 
 namespace robur::cli {
 
-// A calendar or address book: the top folder that holds its kind ("calendars" or
+// A calendar or address book: the top folder of its kind ("calendars" or
 // "contacts"), the user and the collection's name.
 struct CollectionName {
     std::string area;

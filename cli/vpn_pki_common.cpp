@@ -195,8 +195,8 @@ Result<std::vector<store::FileChange>> issue_leaf(Pki& pki, std::string_view com
 
 std::vector<store::FileChange> index_changes(const Pki& pki)
 {
-    // easy-rsa 3 draws random serials; `serial` still has to exist for OpenSSL `ca`, and it
-    // holds the next serial in hexadecimal.
+    // easy-rsa 3 draws random serials, but `serial` still has to exist for OpenSSL `ca`, and it
+    // contains the next serial in hexadecimal.
     auto serial = openvpn::random_serial();
     return {
         {join(pki.folder, "index.txt"), openvpn::write_index(pki.index), store::mode_file},

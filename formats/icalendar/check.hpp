@@ -41,7 +41,7 @@ struct CheckedResource {
 // RFC 5545). The rules: UTF-8, one VCALENDAR with one component type and one UID (overrides
 // share it), no METHOD, required properties, consistent value types, resolvable TZIDs and the
 // sizes in `limits`. Rule breaks that real clients commonly send are
-// repaired with a warning, as docs/calendars.md lists; `repaired` then holds the bytes to store.
+// repaired with a warning, as docs/calendars.md lists; `repaired` then contains the bytes to store.
 [[nodiscard]] CheckedResource check_resource(std::string_view bytes, std::string_view path,
                                              const Limits& limits);
 

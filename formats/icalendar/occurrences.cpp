@@ -140,7 +140,7 @@ std::int64_t instance_length(const Component& component, const Moment& start, Zo
 }
 
 // RFC 4791 section 9.9: an instance overlaps when it starts before the range ends and ends
-// after it starts; an instant overlaps when it lies in [start, end).
+// after it starts. An instant overlaps when it lies in [start, end).
 bool overlaps(std::int64_t start, std::int64_t end, std::int64_t range_start, std::int64_t range_end)
 {
     if (start == end) {

@@ -69,7 +69,7 @@ struct TlsCryptV2ClientKey {
 [[nodiscard]] Result<TlsCryptV2ClientKey> parse_tls_crypt_v2_client_key(std::string_view text,
                                                                         std::string_view path);
 
-// Which file a directive expects, for check_key_file.
+// The kind of key file a directive expects, for check_key_file.
 enum class KeyFileKind {
     static_key,          // secret, tls-auth, tls-crypt
     tls_crypt_v2_server, // tls-crypt-v2 on a server

@@ -35,7 +35,7 @@ struct Issuer {
     std::string private_key_pem;
 };
 
-// What a new leaf certificate says. Times are Unix seconds.
+// The contents of a new leaf certificate. Times are Unix seconds.
 struct CertificateProfile {
     std::string common_name;
     CertificateRole role = CertificateRole::client;
@@ -80,7 +80,7 @@ struct RevokedCertificate {
                                             std::uint64_t crl_number, std::int64_t this_update,
                                             std::int64_t next_update);
 
-// What robur reads from a certificate.
+// The fields robur reads from a certificate.
 struct CertificateInfo {
     std::string subject;     // one-line form, "/CN=client1" as index.txt writes it
     std::string common_name; // empty when the subject has none

@@ -84,7 +84,7 @@ std::size_t CredentialCache::KeyHash::operator()(const Key& key) const noexcept
 CredentialCache::Key CredentialCache::key_for(std::string_view user, std::string_view password,
                                               std::string_view stored_hash) const
 {
-    // The NUL separators keep ("ab", "c") and ("a", "bc") apart; none of the parts holds NUL
+    // The NUL separators keep ("ab", "c") and ("a", "bc") apart; none of the parts contains NUL
     // because a user name cannot and the hash is text.
     std::string message;
     message.reserve(user.size() + password.size() + stored_hash.size() + 2);

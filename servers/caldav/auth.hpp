@@ -24,7 +24,7 @@ struct BasicCredentials {
 // Remembers credentials that passed a password hash check for a short time, so that a client
 // sending Basic credentials with every request costs one PBKDF2 or scrypt run per lifetime
 // instead of one per request. Entries are keyed by an HMAC-SHA256, under a random key made
-// per process, of the user, the password and the stored hash, so the cache holds no password
+// per process, of the user, the password and the stored hash, so the cache contains no password
 // and a changed password hash misses. Thread-safe.
 class CredentialCache {
 public:

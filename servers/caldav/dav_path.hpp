@@ -45,7 +45,7 @@ struct DavPath {
 
 // Resolves a request target (an absolute path, or an absolute URL whose path is used), with
 // any query string ignored. Returns nullopt for a path outside the layout: an unknown area, a
-// segment that is empty, ".", "..", starts with '.', holds '/', NUL or a malformed %XX escape,
+// segment that is empty, ".", "..", starts with '.', contains '/', NUL or a malformed %XX escape,
 // a calendar or address book path deeper than collection/resource, or a user name that
 // is_valid_user_name rejects.
 [[nodiscard]] std::optional<DavPath> parse_dav_path(std::string_view target);

@@ -263,7 +263,7 @@ Result<store::ObjectId> Handler::commit_plan(const RequestContext& context,
     auto removals = split_type_changes(plan.changes);
     if (!removals.empty()) {
         // NOTE: a request that replaces a collection by a resource (or the reverse) makes two
-        // commits; if the second loses a race, the retry finds the destination already gone.
+        // commits. If the second loses a race, the retry finds the destination already gone.
         request.changes = std::move(removals);
         request.message = plan.message + " (step 1 of 2: remove the replaced resource)";
         auto first = repository_.commit(request);

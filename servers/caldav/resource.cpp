@@ -65,7 +65,7 @@ Result<Node> resolve_in_area(const store::Snapshot& snapshot, Node node)
 {
     const auto path = node.path.repository_path();
     if (auto blob = snapshot.blob_id(path)) {
-        // In calendars/ and contacts/ only the second level holds resources.
+        // In calendars/ and contacts/ only the second level contains resources.
         if (node.path.area != Area::files && node.path.segments.size() != 2) {
             return node;
         }

@@ -15,11 +15,11 @@ namespace robur::caldav {
 // The name of the file that marks a collection folder and stores its properties.
 inline constexpr std::string_view collection_file_name = ".collection";
 
-// The folder, inside a collection folder, that holds the dead properties of plain WebDAV
+// The folder, inside a collection folder, that contains the dead properties of plain WebDAV
 // resources: <collection>/.properties/<resource name>.
 inline constexpr std::string_view properties_folder_name = ".properties";
 
-// What a request target is in the commit being served.
+// The kind of a request target in the commit being served.
 enum class NodeKind {
     missing,
     root,            // "/"

@@ -45,7 +45,8 @@ TEST(PasswordHash, SaltsDiffer)
 {
     auto first = hash_password("same", PasswordScheme::pbkdf2_sha256, fast_cost);
     auto second = hash_password("same", PasswordScheme::pbkdf2_sha256, fast_cost);
-    ASSERT_TRUE(first && second);
+    ASSERT_TRUE(first);
+    ASSERT_TRUE(second);
     EXPECT_NE(*first, *second);
 }
 
