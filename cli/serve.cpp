@@ -1,6 +1,4 @@
-#include <csignal>
 #include <filesystem>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,8 +6,8 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/signal_wait.hpp"
 #include "core/log.hpp"
-#include "servers/dns/asio.hpp"
 #include "servers/dns/listen_address.hpp"
 #include "servers/dns/primary.hpp"
 #include "servers/dns/published.hpp"
@@ -118,29 +116,6 @@ std::string join_addresses(const std::vector<dns::ListenAddress>& addresses)
     return text;
 }
 
-// Blocks until SIGINT or SIGTERM arrives on signals. SIGHUP makes the reloader re-read every
-// zone.
-void wait_for_stop_signal(dns::asio::io_context& io, dns::asio::signal_set& signals,
-                          dns::Reloader& reloader)
-{
-    std::function<void(const boost::system::error_code&, int)> on_signal =
-        [&](const boost::system::error_code& error, int signal) {
-            if (error) {
-                return;
-            }
-            if (signal == SIGHUP) {
-                log::get("dns")->info("reload requested signal=SIGHUP");
-                reloader.request_reload();
-                signals.async_wait(on_signal);
-                return;
-            }
-            log::get("dns")->info("dns server stopping signal={}",
-                                  signal == SIGINT ? "SIGINT" : "SIGTERM");
-        };
-    signals.async_wait(on_signal);
-    io.run();
-}
-
 Result<dns::ServerOptions> server_options(const ServeDnsOptions& options,
                                           const std::optional<store::Config>& config)
 {
@@ -169,10 +144,12 @@ int serve_dns(const Context& context, const ServeDnsOptions& options)
                                             : spdlog::level::info);
     auto logger = log::get("dns");
 
-    // Installed first, so that a signal during start-up waits for the server instead of
-    // ending the process with the default action.
-    dns::asio::io_context signal_io;
-    dns::asio::signal_set signals(signal_io, SIGINT, SIGTERM, SIGHUP);
+    // Blocked first, so that a signal during start-up waits for the server instead of ending
+    // the process with the default action, and so that no server thread receives one.
+    auto signals = StopSignals::block(Hangup::handled);
+    if (!signals) {
+        return report(signals.error());
+    }
 
     auto repository = open_repository(context);
     if (!repository) {
@@ -244,7 +221,12 @@ int serve_dns(const Context& context, const ServeDnsOptions& options)
                  dns::format_serials(*loaded));
 
     reloader.start();
-    wait_for_stop_signal(signal_io, signals, reloader);
+    // SIGHUP makes the reloader re-read every zone.
+    const int stop_signal = signals->wait([&] {
+        logger->info("reload requested signal=SIGHUP");
+        reloader.request_reload();
+    });
+    logger->info("dns server stopping signal={}", signal_name(stop_signal));
     (*server)->stop();
     reloader.stop();
     primary->stop();

@@ -1,7 +1,6 @@
 // `robur serve caldav`: the CalDAV/CardDAV server for the calendars, contacts and users of a
 // branch.
 
-#include <csignal>
 #include <memory>
 #include <string>
 #include <vector>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli/commands.hpp"
+#include "cli/signal_wait.hpp"
 #include "core/log.hpp"
 #include "servers/caldav/handler.hpp"
 #include "servers/caldav/http_server.hpp"
@@ -124,17 +124,6 @@ Result<caldav::HandlerSettings> handler_settings(const std::optional<store::Conf
     return settings;
 }
 
-// Blocks the stop signals in every thread, so that the one sigwait below receives them.
-sigset_t block_stop_signals()
-{
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-    return signals;
-}
-
 std::string join_endpoints(const std::vector<caldav::Endpoint>& endpoints)
 {
     std::string text;
@@ -148,7 +137,12 @@ int serve_caldav(const Context& context, const ServeCaldavOptions& options)
 {
     log::configure(context.verbosity >= 1 ? spdlog::level::debug : spdlog::level::info);
     auto logger = log::get("caldav");
-    const sigset_t signals = block_stop_signals();
+    // SIGHUP keeps its default action: the server reads the branch head per request, so it
+    // has nothing to reload.
+    auto signals = StopSignals::block(Hangup::default_action);
+    if (!signals) {
+        return report(signals.error());
+    }
 
     auto repository = open_repository(context);
     if (!repository) {
@@ -183,9 +177,8 @@ int serve_caldav(const Context& context, const ServeCaldavOptions& options)
                  join_endpoints(server.local_endpoints()), http_options->threads, *branch,
                  http_options->tls_certificate ? "yes" : "no");
 
-    int signal = 0;
-    sigwait(&signals, &signal);
-    logger->info("caldav server stopping signal={}", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    const int stop_signal = signals->wait();
+    logger->info("caldav server stopping signal={}", signal_name(stop_signal));
     server.stop();
     logger->info("caldav server stopped");
     return exit_ok;

@@ -1,15 +1,13 @@
-#include <csignal>
 #include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
-#include <sys/signalfd.h>
 
 #include "cli/commands.hpp"
+#include "cli/signal_wait.hpp"
 #include "core/log.hpp"
-#include "servers/dns/unique_fd.hpp"
 #include "servers/vpn/runtime_folder.hpp"
 #include "servers/vpn/served_config.hpp"
 #include "servers/vpn/supervisor.hpp"
@@ -30,25 +28,6 @@ struct ServeVpnOptions {
     std::string openvpn = "openvpn";
     unsigned poll_interval_ms = default_poll_interval_ms;
 };
-
-// Blocks SIGINT, SIGTERM and SIGHUP in this process and returns a signalfd that receives them,
-// so the supervisor reads them in its poll loop. openvpn starts with an empty signal mask.
-Result<dns::UniqueFd> block_stop_signals()
-{
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGHUP);
-    if (::sigprocmask(SIG_BLOCK, &signals, nullptr) != 0) {
-        return make_error(Errc::internal, "cannot block SIGINT, SIGTERM and SIGHUP");
-    }
-    dns::UniqueFd fd(::signalfd(-1, &signals, SFD_CLOEXEC));
-    if (!fd.valid()) {
-        return make_error(Errc::internal, "cannot create a signalfd");
-    }
-    return fd;
-}
 
 Result<vpn::SupervisorOptions> supervisor_options(const ServeVpnOptions& options,
                                                   const store::Repository& repository)
@@ -91,10 +70,11 @@ int serve_vpn(const Context& context, const ServeVpnOptions& options)
     auto logger = log::get("vpn");
 
     // Blocked first, so that a signal during start-up is read by the loop instead of ending
-    // the process with the runtime folder left behind.
-    auto stop_fd = block_stop_signals();
-    if (!stop_fd) {
-        return report(stop_fd.error());
+    // the process with the runtime folder left behind. The supervisor reads the signalfd and
+    // restarts openvpn on SIGHUP; openvpn starts with an empty signal mask.
+    auto signals = StopSignals::block(Hangup::handled);
+    if (!signals) {
+        return report(signals.error());
     }
     if (auto valid = vpn::validate_vpn_name(options.name); !valid) {
         return report(valid.error());
@@ -122,7 +102,7 @@ int serve_vpn(const Context& context, const ServeVpnOptions& options)
     logger->info("vpn server started vpn={} branch={} commit={} runtime={}", options.name,
                  branch, supervisor.commit()->short_string(), runtime.string());
 
-    supervisor.run(stop_fd->get());
+    supervisor.run(signals->fd());
     return exit_ok;
 }
 

@@ -5,13 +5,11 @@
 #include <cerrno>
 #include <cstdint>
 #include <ctime>
-#include <filesystem>
 #include <system_error>
 
 #include <fmt/format.h>
 #include <poll.h>
 #include <sys/eventfd.h>
-#include <sys/inotify.h>
 
 #include "core/log.hpp"
 #include "servers/dns/catalog.hpp"
@@ -22,11 +20,6 @@
 namespace robur::dns {
 
 namespace {
-
-// Git updates a ref by renaming "<ref>.lock" over it, and packed-refs the same way; deleting
-// a ref and `git gc` remove or rewrite files. Each of these events triggers a check.
-constexpr std::uint32_t ref_events =
-    IN_MOVED_TO | IN_CREATE | IN_CLOSE_WRITE | IN_DELETE | IN_MOVED_FROM;
 
 // The message for errno; std::strerror is not thread-safe.
 std::string last_system_error()
@@ -106,7 +99,11 @@ Result<LoadSummary> Reloader::load()
 void Reloader::start()
 {
     wakeup_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    open_watches();
+    watcher_ = store::BranchWatcher(repository_.git_dir(), branch_);
+    if (watcher_.fd() < 0) {
+        logger_->info("inotify unavailable, polling the branch only interval_ms={} error={}",
+                      options_.poll_interval.count(), log_quote(watcher_.error()));
+    }
     {
         const std::lock_guard lock(checks_mutex_);
         running_ = true;
@@ -157,36 +154,10 @@ void Reloader::stop()
     checks_done_.notify_all();
 }
 
-void Reloader::open_watches()
-{
-    inotify_.reset(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
-    if (!inotify_.valid()) {
-        logger_->info("inotify unavailable, polling the branch only interval_ms={} error={}",
-                      options_.poll_interval.count(), log_quote(last_system_error()));
-        return;
-    }
-
-    // The Git folder contains packed-refs, and the folders from refs/ down to the ref's own
-    // folder contain the loose ref, which `git gc` may pack and a later commit write again.
-    const auto git_dir = repository_.git_dir();
-    std::vector<std::filesystem::path> folders{git_dir};
-    std::filesystem::path folder = git_dir;
-    for (const auto& component : std::filesystem::path(branch_).parent_path()) {
-        folder /= component;
-        folders.push_back(folder);
-    }
-    for (const auto& watched : folders) {
-        if (::inotify_add_watch(inotify_.get(), watched.c_str(), ref_events) < 0) {
-            logger_->debug("inotify watch failed path={} error={}", watched.string(),
-                           log_quote(last_system_error()));
-        }
-    }
-}
-
 void Reloader::run()
 {
     logger_->info("watching branch branch={} interval_ms={} inotify={}", branch_,
-                  options_.poll_interval.count(), inotify_.valid());
+                  options_.poll_interval.count(), watcher_.fd() >= 0);
     while (!stop_requested_) {
         wait_for_change();
         if (stop_requested_) {
@@ -212,8 +183,8 @@ void Reloader::wait_for_change()
     if (wakeup_.valid()) {
         fds[count++] = pollfd{wakeup_.get(), POLLIN, 0};
     }
-    if (inotify_.valid()) {
-        fds[count++] = pollfd{inotify_.get(), POLLIN, 0};
+    if (watcher_.fd() >= 0) {
+        fds[count++] = pollfd{watcher_.fd(), POLLIN, 0};
     }
 
     const int ready = ::poll(fds.data(), count, static_cast<int>(wait_timeout().count()));

@@ -13,11 +13,12 @@
 #include <spdlog/spdlog.h>
 
 #include "core/error.hpp"
+#include "core/unique_fd.hpp"
 #include "servers/dns/catalog.hpp"
 #include "servers/dns/published.hpp"
-#include "servers/dns/unique_fd.hpp"
 #include "servers/dns/zone_index.hpp"
 #include "servers/dns/zone_set_loader.hpp"
+#include "store/branch_watcher.hpp"
 #include "store/object_id.hpp"
 #include "store/repository.hpp"
 
@@ -78,7 +79,6 @@ public:
 
 private:
     void run();
-    void open_watches();
     void wake();
     void wait_for_change();
     void check(bool full);
@@ -99,8 +99,8 @@ private:
     std::optional<store::Snapshot> snapshot_; // of commit_, for loads without a commit
     std::string last_failure_; // logged once until a load succeeds or the failure changes
 
-    UniqueFd wakeup_;  // eventfd written by request_reload() and stop()
-    UniqueFd inotify_; // invalid when inotify is unavailable
+    UniqueFd wakeup_; // eventfd written by request_reload() and stop()
+    store::BranchWatcher watcher_; // created by start(), once the branch is known
     std::atomic<bool> reload_requested_{false};
     std::atomic<std::uint64_t> checks_requested_{0};
     std::mutex checks_mutex_;

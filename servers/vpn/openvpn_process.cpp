@@ -97,8 +97,8 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
         return make_error(Errc::io_error,
                           fmt::format("cannot create a pipe: {}", system_error_message(errno)));
     }
-    dns::UniqueFd read_end(pipe_fds[0]);
-    dns::UniqueFd write_end(pipe_fds[1]);
+    UniqueFd read_end(pipe_fds[0]);
+    UniqueFd write_end(pipe_fds[1]);
     ::fcntl(read_end.get(), F_SETFL, O_NONBLOCK);
 
     SpawnSetup setup;
@@ -118,11 +118,11 @@ Result<ChildProcess> ChildProcess::spawn(const std::vector<std::string>& argv,
                                       system_error_message(error)));
     }
     write_end.reset();
-    dns::UniqueFd exit(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    UniqueFd exit(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     return ChildProcess(pid, std::move(read_end), std::move(exit), std::move(on_line));
 }
 
-ChildProcess::ChildProcess(pid_t pid, dns::UniqueFd output, dns::UniqueFd exit,
+ChildProcess::ChildProcess(pid_t pid, UniqueFd output, UniqueFd exit,
                            LineHandler on_line)
     : pid_(pid), output_(std::move(output)), exit_(std::move(exit)), on_line_(std::move(on_line))
 {

@@ -10,7 +10,7 @@
 #include <sys/types.h>
 
 #include "core/error.hpp"
-#include "servers/dns/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace robur::vpn {
 
@@ -55,13 +55,13 @@ public:
     int terminate(std::chrono::milliseconds timeout);
 
 private:
-    ChildProcess(pid_t pid, dns::UniqueFd output, dns::UniqueFd exit, LineHandler on_line);
+    ChildProcess(pid_t pid, UniqueFd output, UniqueFd exit, LineHandler on_line);
     void flush_partial_line();
     void kill_and_reap();
 
     pid_t pid_ = -1;
-    dns::UniqueFd output_;
-    dns::UniqueFd exit_;
+    UniqueFd output_;
+    UniqueFd exit_;
     LineHandler on_line_;
     std::string partial_; // output after the last newline
     std::optional<int> status_;

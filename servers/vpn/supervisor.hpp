@@ -11,10 +11,10 @@
 
 #include "core/diagnostic.hpp"
 #include "core/error.hpp"
-#include "servers/vpn/branch_watcher.hpp"
 #include "servers/vpn/openvpn_process.hpp"
 #include "servers/vpn/runtime_folder.hpp"
 #include "servers/vpn/served_config.hpp"
+#include "store/branch_watcher.hpp"
 #include "store/object_id.hpp"
 #include "store/repository.hpp"
 
@@ -84,7 +84,7 @@ private:
 
     store::Repository repository_;
     SupervisorOptions options_;
-    BranchWatcher watcher_;
+    store::BranchWatcher watcher_;
     std::optional<ChildProcess> child_;
     std::optional<store::ObjectId> commit_;   // running, or waiting for its restart
     std::optional<store::ObjectId> rejected_; // the last head that failed, logged once

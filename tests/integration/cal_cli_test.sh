@@ -5,86 +5,17 @@
 # line or repaired with a warning as docs/calendars.md lists. A failed command leaves the
 # repository exactly as it was.
 set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/repository_checks.sh"
 
-: "${ROBUR:?set ROBUR to the robur binary}"
 corpus="${ROBUR_CORPUS_DIR:-}/cal"
 if [ ! -d "$corpus/ok" ]; then
     echo "corpus not found at $corpus"
     exit 77
 fi
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-cal-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-
-# A private HOME, so the test never reads the user's Git configuration.
-export HOME="$scratch/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-unset GIT_DIR GIT_WORK_TREE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-    GIT_COMMITTER_EMAIL EMAIL GIT_CEILING_DIRECTORIES || true
-git config --global user.name "Cal Tester"
-git config --global user.email "cal@example.com"
-git config --global init.defaultBranch main
-
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-check() {
-    checks=$((checks + 1))
-}
-
-# Runs robur, storing stdout, stderr and the exit status in $out, $err and $status.
-run_robur() {
-    status=0
-    "$ROBUR" "$@" >"$scratch/out" 2>"$scratch/err" || status=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
-}
-
-# Prints what a command must not change: HEAD, the branches, `git status` and every file.
-repository_state() {
-    local repo=$1
-    git -C "$repo" rev-parse HEAD 2>/dev/null || true
-    git -C "$repo" for-each-ref --format='%(refname) %(objectname)'
-    git -C "$repo" status --porcelain --untracked-files=all
-    (cd "$repo" && find . -path ./.git -prune -o -type f -print0 | sort -z | xargs -0 -r sha1sum)
-}
-
-expect_ok() {
-    check
-    run_robur "$@"
-    [ "$status" -eq 0 ] || fail "robur $* exited $status, expected 0: $err"
-}
-
-# expect_rejection CODE TEXT ARGS...: robur must exit CODE, name TEXT on stderr and leave the
-# repository unchanged.
-expect_rejection() {
-    local code=$1 text=$2
-    shift 2
-    check
-    local before after
-    before=$(repository_state "$repo")
-    run_robur "$@"
-    after=$(repository_state "$repo")
-    [ "$status" -eq "$code" ] || fail "robur $* exited $status, expected $code: $err"
-    [[ "$err" == *"$text"* ]] || fail "robur $* did not name '$text' on stderr: $err"
-    [ "$before" = "$after" ] || fail "robur $* changed the repository"
-}
-
-expect_text() {
-    check
-    [[ "$1" == *"$2"* ]] || fail "$3: '$2' not found in: $1"
-}
-
-expect_json() {
-    check
-    printf '%s' "$1" | /usr/bin/python3 -c 'import json, sys; json.load(sys.stdin)' \
-        || fail "$2: output is not JSON: $1"
-}
+scratch_dir cal
+git_identity "Cal Tester" "cal@example.com"
 
 head_of() {
     git -C "$repo" rev-parse HEAD 2>/dev/null || echo none
@@ -144,7 +75,7 @@ while read -r bad code text; do
         expect_ok cal import "$corpus/bad/$bad" --calendar alice/bad
         expect_text "$err" "$text" "import of $bad"
     else
-        expect_rejection "$code" "$text" cal import "$corpus/bad/$bad" --calendar alice/bad
+        expect_rejection "$repo" "$code" "$text" cal import "$corpus/bad/$bad" --calendar alice/bad
     fi
 done <<'CASES'
 all-components-multi-uid.ics 0 all-components-multi-uid.ics:42: warning: VAVAILABILITY is missing DTSTAMP
@@ -169,24 +100,24 @@ done
 expect_ok cal export alice/faults
 expect_text "$out" "TZID:Custom-Plus-Eleven" "export keeps a custom VTIMEZONE"
 expect_text "$out" "TZID=W. Europe Standard Time:20260123T110000" "export keeps a Windows TZID as written"
-expect_rejection 1 "unknown time zone 'local;VALUE=DATE-TIME'" \
+expect_rejection "$repo" 1 "unknown time zone 'local;VALUE=DATE-TIME'" \
     cal import "$corpus/faults/tzid-quoted-swallows-value-param.ics" --calendar alice/faults
 
 echo "== bad input leaves the repository alone"
 printf 'BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:l1\nDTSTAMP:20240101T000000Z\nDTSTART:20240101T100000Z\nSUMMARY:caf\xe9\nEND:VEVENT\nEND:VCALENDAR\n' >"$scratch/latin1.ics"
-expect_rejection 1 "latin1.ics:8:12: error: invalid UTF-8 byte 0xE9" cal import "$scratch/latin1.ics" --calendar alice/work
-expect_rejection 1 "cannot open" cal import "$scratch/missing.ics" --calendar alice/work
-expect_rejection 2 "invalid calendar 'alice'" cal import "$corpus/ok/allday-rrule.ics" --calendar alice
-expect_rejection 2 "invalid calendar name '.hidden'" cal import "$corpus/ok/allday-rrule.ics" --calendar alice/.hidden
-expect_rejection 2 "invalid user name" cal import "$corpus/ok/allday-rrule.ics" --calendar ../x/work
-expect_rejection 1 "calendar bob/none not found" cal export bob/none
-expect_rejection 1 "error" cal validate --file "$scratch/latin1.ics"
+expect_rejection "$repo" 1 "latin1.ics:8:12: error: invalid UTF-8 byte 0xE9" cal import "$scratch/latin1.ics" --calendar alice/work
+expect_rejection "$repo" 1 "cannot open" cal import "$scratch/missing.ics" --calendar alice/work
+expect_rejection "$repo" 2 "invalid calendar 'alice'" cal import "$corpus/ok/allday-rrule.ics" --calendar alice
+expect_rejection "$repo" 2 "invalid calendar name '.hidden'" cal import "$corpus/ok/allday-rrule.ics" --calendar alice/.hidden
+expect_rejection "$repo" 2 "invalid user name" cal import "$corpus/ok/allday-rrule.ics" --calendar ../x/work
+expect_rejection "$repo" 1 "calendar bob/none not found" cal export bob/none
+expect_rejection "$repo" 1 "error" cal validate --file "$scratch/latin1.ics"
 
 echo "== an edited file in the work tree blocks an import that would overwrite it"
 stored=$(ls calendars/alice/rrule-plus-rdate/*.ics | head -1)
 echo "X-LOCAL-EDIT:1" >>"$stored"
 sed 's/^SUMMARY:.*/SUMMARY:Changed/' "$corpus/ok/rrule-plus-rdate.ics" >"$scratch/changed.ics"
-expect_rejection 1 "robur: " cal import "$scratch/changed.ics" --calendar alice/rrule-plus-rdate
+expect_rejection "$repo" 1 "robur: " cal import "$scratch/changed.ics" --calendar alice/rrule-plus-rdate
 git checkout -q -- "$stored"
 
 echo "== a changed event is rewritten, and --json reports it"
@@ -205,7 +136,7 @@ check
 "$ROBUR" cal convert --to jcal - <"$corpus/ok/allday-rrule.ics" | "$ROBUR" cal convert --to ics - \
     | grep -q "RRULE:" || fail "convert through a pipe lost the RRULE"
 printf '[not json' >"$scratch/broken.json"
-expect_rejection 1 "invalid JSON" cal convert --to ics "$scratch/broken.json"
+expect_rejection "$repo" 1 "invalid JSON" cal convert --to ics "$scratch/broken.json"
 
 echo "$checks checks, $failures failures"
 [ "$failures" -eq 0 ]

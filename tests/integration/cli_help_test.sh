@@ -3,14 +3,8 @@
 # without groff warnings.
 set -euo pipefail
 
-: "${ROBUR:?ROBUR must name the robur binary}"
+. "$(dirname "$0")/lib/common.sh"
 : "${ROBUR_SOURCE_DIR:?ROBUR_SOURCE_DIR must name the source tree}"
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
 
 # Every command path, found by walking the "Subcommands:" lists of --help from the top.
 discover() {

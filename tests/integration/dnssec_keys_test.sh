@@ -5,41 +5,13 @@
 # ldns-verify-zone accept the result. Everything runs on local files.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
+. "$(dirname "$0")/lib/common.sh"
 
-for tool in git dnssec-signzone dnssec-verify dnssec-dsfromkey ldns-key2ds ldns-verify-zone; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "$tool not found, skipping (install bind9-utils, bind9 and ldnsutils)"
-        exit 77
-    fi
-done
+require_tool --install "bind9-utils, bind9 and ldnsutils" \
+    git dnssec-signzone dnssec-verify dnssec-dsfromkey ldns-key2ds ldns-verify-zone
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-dnssec-keys-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-
-# A private HOME with a fixed Git identity, so the test never reads the user's configuration.
-export HOME="$scratch/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-unset GIT_DIR GIT_WORK_TREE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-    GIT_COMMITTER_EMAIL EMAIL GIT_CEILING_DIRECTORIES || true
-git config --global user.name "Ada Admin"
-git config --global user.email ada@example.net
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# Runs robur, storing stdout, stderr and the exit status in $out, $err and $status.
-run_robur() {
-    status=0
-    "$ROBUR" "$@" >"$scratch/out" 2>"$scratch/err" || status=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
-}
+scratch_dir dnssec-keys
+git_identity "Ada Admin" ada@example.net
 
 # The rdata of DS lines ("... DS 12345 13 2 HEX"), in lower case and sorted, whatever the tool.
 ds_rdata() {

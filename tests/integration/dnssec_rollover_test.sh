@@ -7,36 +7,16 @@
 # dnssec-settime reads and edits the key files robur writes.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
+. "$(dirname "$0")/lib/common.sh"
 
-for tool in git python3 ldns-signzone ldns-verify-zone dnssec-settime; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "$tool not found, skipping (install ldnsutils and bind9-dnssec-utils)"
-        exit 77
-    fi
-done
+require_tool --install "ldnsutils and bind9-dnssec-utils" \
+    git python3 ldns-signzone ldns-verify-zone dnssec-settime
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-dnssec-rollover-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
+scratch_dir dnssec-rollover
+git_identity "Ada Admin" ada@example.net
 
-# A private HOME with a fixed Git identity, so the test never reads the user's configuration.
-export HOME="$scratch/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-unset GIT_DIR GIT_WORK_TREE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-    GIT_COMMITTER_EMAIL EMAIL GIT_CEILING_DIRECTORIES || true
-git config --global user.name "Ada Admin"
-git config --global user.email ada@example.net
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# Runs robur on the repository, storing stdout, stderr and the exit status in $out, $err and
-# $status.
+# Replaces the run_robur of lib/common.sh: runs robur on the repository, storing stdout, stderr
+# and the exit status in $out, $err and $status.
 run_robur() {
     status=0
     "$ROBUR" --repo "$repo" "$@" >"$scratch/out" 2>"$scratch/err" || status=$?

@@ -5,21 +5,16 @@
 # small UDP responder of this test on 127.0.0.1, and never fails the push.
 set -euo pipefail
 
-: "${ROBUR:?ROBUR must name the robur binary}"
-command -v git >/dev/null || { echo "git not found, skipping"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+require_tool git
 
-work=$(mktemp -d)
+scratch_dir hooks
 responder_pid=
-cleanup() {
-    if [ -n "$responder_pid" ]; then
-        kill "$responder_pid" 2>/dev/null || true
-    fi
-    rm -rf "$work"
+on_exit() {
+    stop_process "$responder_pid"
 }
-trap cleanup EXIT
-cd "$work"
-export GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@example.com
-export GIT_COMMITTER_NAME=Tester GIT_COMMITTER_EMAIL=tester@example.com
+cd "$scratch"
+git_env_identity Tester tester@example.com
 
 passed=0
 failed=0
@@ -72,7 +67,7 @@ check "rejection names the serial" grep -q 'is not greater than the previous ser
 check "branch unchanged after serial rejection" \
     test "$(git -C ../server.git rev-parse main)" = "$accepted"
 
-cd "$work"
+cd "$scratch"
 git init -q --bare other.git
 printf '#!/bin/sh\nexit 0\n' >other.git/hooks/pre-receive
 set +e
@@ -112,10 +107,10 @@ while True:
     return 1
 }
 
-cd "$work"
+cd "$scratch"
 check "post-receive hook is installed" test -x server.git/hooks/post-receive
-start_responder "$work/port"
-port=$(cat "$work/port")
+start_responder "$scratch/port"
+port=$(cat "$scratch/port")
 cd clone
 git reset -q --hard origin/main
 
@@ -158,7 +153,7 @@ git commit -qam "Stop notifying"
 output=$(git push origin main 2>&1)
 check "push without notify-server sends nothing" \
     test -z "$(grep -i notify <<<"$output" || true)"
-cd "$work"
+cd "$scratch"
 
 echo "$passed passed, $failed failed"
 test "$failed" -eq 0

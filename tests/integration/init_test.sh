@@ -3,36 +3,15 @@
 # author fallback, and every rejected case, which must leave the folder exactly as it was.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
+. "$(dirname "$0")/lib/common.sh"
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-init-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-
-# A private HOME without a Git identity, so the test never reads the user's configuration.
-export HOME="$scratch/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-unset GIT_DIR GIT_WORK_TREE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-    GIT_COMMITTER_EMAIL EMAIL GIT_CEILING_DIRECTORIES || true
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+scratch_dir init
+# A HOME without a Git identity, so that robur init falls back to its own author.
+private_home
 
 # Prints a listing of every path below $1 with its mode and content hash.
 fingerprint() {
     (cd "$1" && find . -printf '%p %m %y\n' | sort && find . -type f -exec sha1sum {} + | sort)
-}
-
-# Runs robur, storing stdout, stderr and the exit status in $out, $err and $status.
-run_robur() {
-    status=0
-    "$ROBUR" "$@" >"$scratch/out" 2>"$scratch/err" || status=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
 }
 
 # expect_rejection DIR ARGS...: robur must exit 1 with a message and leave DIR unchanged.

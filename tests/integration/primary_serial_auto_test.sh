@@ -4,28 +4,16 @@
 # under the default manual policy keeps its serial and gets no commit.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
-command -v dig >/dev/null || { echo "dig not found, skipping"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+require_tool dig
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-serial-auto-test.XXXXXX")
+scratch_dir serial-auto
 server_pid=
-cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$scratch"
+on_exit() {
+    stop_process "$server_pid"
 }
-trap cleanup EXIT
 
-export GIT_AUTHOR_NAME="robur test" GIT_AUTHOR_EMAIL="test@robur.invalid"
-export GIT_COMMITTER_NAME="robur test" GIT_COMMITTER_EMAIL="test@robur.invalid"
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+git_env_identity "robur test" test@robur.invalid
 
 serial_of() {
     dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$1" SOA 2>/dev/null | awk '{print $3}'
@@ -51,7 +39,7 @@ git -C "$repo" init -q -b main
 git -C "$repo" add -A
 git -C "$repo" commit -q -m "Two zones"
 
-port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$ROBUR" --repo "$repo" serve dns --listen "127.0.0.1:$port" >"$scratch/serve.log" 2>&1 &
 server_pid=$!
 wait_for_serial auto.example. 5 || fail "server did not start serving serial 5"

@@ -4,35 +4,19 @@
 # a broken commit that keeps the previous zone, a port in use, SIGHUP and SIGTERM.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
-for tool in git dig kdig python3; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "$tool not found, skipping"
-        exit 77
-    fi
-done
+. "$(dirname "$0")/lib/common.sh"
+require_tool git dig kdig python3
 
-work=$(mktemp -d)
+scratch_dir serve-dns
 server_pid=
-cleanup() {
+on_exit() {
     if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
         kill -KILL "$server_pid" 2>/dev/null || true
     fi
-    rm -rf "$work"
 }
-trap cleanup EXIT
 
-failures=0
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
 pass() {
     echo "ok: $*"
-}
-
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 have_ipv6() {
@@ -50,13 +34,13 @@ wait_ready() {
         fi
         if ! kill -0 "$server_pid" 2>/dev/null; then
             echo "server exited early; log:"
-            cat "$work/server.log"
+            cat "$scratch/server.log"
             return 1
         fi
         sleep 0.1
     done
     echo "server did not answer within 10 s; log:"
-    cat "$work/server.log"
+    cat "$scratch/server.log"
     return 1
 }
 
@@ -74,12 +58,12 @@ wait_for_answer() {
 }
 
 commit() {
-    git -C "$work/repo" -c user.name=Test -c user.email=test@example.com commit -qam "$1"
+    git -C "$scratch/repo" -c user.name=Test -c user.email=test@example.com commit -qam "$1"
 }
 
 # The fixture repository: one zone with a large TXT RRset for the truncation check.
-mkdir -p "$work/repo/zones"
-git -C "$work/repo" init -q -b main
+mkdir -p "$scratch/repo/zones"
+git -C "$scratch/repo" init -q -b main
 {
     cat <<'ZONE'
 $ORIGIN example.com.
@@ -93,8 +77,8 @@ ZONE
     for i in $(seq 1 40); do
         echo "big     IN TXT  \"record $i of a large RRset that does not fit into 512 octets\""
     done
-} >"$work/repo/zones/example.com.zone"
-git -C "$work/repo" add -A
+} >"$scratch/repo/zones/example.com.zone"
+git -C "$scratch/repo" add -A
 commit "Add example.com"
 
 port=$(free_port)
@@ -105,13 +89,13 @@ if have_ipv6; then
     listen+=(--listen "[::1]:$port")
 fi
 
-"$ROBUR" serve dns --repo "$work/repo" "${listen[@]}" --threads 2 --poll-interval 200 \
-    --tcp-idle-timeout 2 >"$work/server.log" 2>&1 &
+"$ROBUR" serve dns --repo "$scratch/repo" "${listen[@]}" --threads 2 --poll-interval 200 \
+    --tcp-idle-timeout 2 >"$scratch/server.log" 2>&1 &
 server_pid=$!
 wait_ready "$port"
 
 if grep -q "dns server started listen=127.0.0.1:$port.* zones=1 serial=example.com./2024010101" \
-    "$work/server.log"; then
+    "$scratch/server.log"; then
     pass "start line logged"
 else
     fail "start line missing"
@@ -163,30 +147,30 @@ else
 fi
 
 # A commit to the branch is served within the bound of wait_for_answer.
-echo 'new     IN A    192.0.2.20' >>"$work/repo/zones/example.com.zone"
-sed -i 's/2024010101/2024010102/' "$work/repo/zones/example.com.zone"
+echo 'new     IN A    192.0.2.20' >>"$scratch/repo/zones/example.com.zone"
+sed -i 's/2024010101/2024010102/' "$scratch/repo/zones/example.com.zone"
 commit "Add new.example.com"
 if wait_for_answer 192.0.2.20 @127.0.0.1 -p "$port" new.example.com A; then
     pass "reload after commit"
 else
     fail "new.example.com not served after the commit"
 fi
-if grep -q "zones reloaded commit=$(git -C "$work/repo" rev-parse --short=7 HEAD) changed=1" \
-    "$work/server.log"; then
+if grep -q "zones reloaded commit=$(git -C "$scratch/repo" rev-parse --short=7 HEAD) changed=1" \
+    "$scratch/server.log"; then
     pass "reload logged"
 else
     fail "reload line missing"
 fi
 
 # A broken commit keeps the previous version and logs the file and line.
-echo 'broken  IN A    300.1.1.1' >>"$work/repo/zones/example.com.zone"
-sed -i 's/2024010102/2024010103/' "$work/repo/zones/example.com.zone"
+echo 'broken  IN A    300.1.1.1' >>"$scratch/repo/zones/example.com.zone"
+sed -i 's/2024010102/2024010103/' "$scratch/repo/zones/example.com.zone"
 commit "Break example.com"
-broken_line=$(grep -n '^broken' "$work/repo/zones/example.com.zone" | cut -d: -f1)
+broken_line=$(grep -n '^broken' "$scratch/repo/zones/example.com.zone" | cut -d: -f1)
 logged=no
 for _ in $(seq 100); do
     if grep -q "zone rejected, keeping previous version zone=example.com. .*zones/example.com.zone:$broken_line:" \
-        "$work/server.log"; then
+        "$scratch/server.log"; then
         logged=yes
         break
     fi
@@ -205,16 +189,16 @@ else
 fi
 
 # Removing the file stops serving the zone, and a new file adds one.
-git -C "$work/repo" rm -q zones/example.com.zone
-mkdir -p "$work/repo/zones"
-cat >"$work/repo/zones/example.org.zone" <<'ZONE'
+git -C "$scratch/repo" rm -q zones/example.com.zone
+mkdir -p "$scratch/repo/zones"
+cat >"$scratch/repo/zones/example.org.zone" <<'ZONE'
 $ORIGIN example.org.
 $TTL 300
 @   IN SOA ns1.example.org. hostmaster.example.org. 1 7200 3600 1209600 300
 @   IN NS  ns1.example.org.
 ns1 IN A   192.0.2.53
 ZONE
-git -C "$work/repo" add zones/example.org.zone
+git -C "$scratch/repo" add zones/example.org.zone
 commit "Replace example.com with example.org"
 if wait_for_answer 192.0.2.53 @127.0.0.1 -p "$port" ns1.example.org A &&
     dig @127.0.0.1 -p "$port" www.example.com A | grep -q "status: REFUSED"; then
@@ -227,8 +211,8 @@ fi
 kill -HUP "$server_pid"
 reloaded=no
 for _ in $(seq 100); do
-    if grep -q "reload requested signal=SIGHUP" "$work/server.log" &&
-        [ "$(grep -c 'zones reloaded' "$work/server.log")" -ge 4 ]; then
+    if grep -q "reload requested signal=SIGHUP" "$scratch/server.log" &&
+        [ "$(grep -c 'zones reloaded' "$scratch/server.log")" -ge 4 ]; then
         reloaded=yes
         break
     fi
@@ -242,13 +226,13 @@ fi
 
 # A second server on the same port fails with exit status 1.
 set +e
-"$ROBUR" serve dns --repo "$work/repo" --listen "127.0.0.1:$port" >"$work/second.log" 2>&1
+"$ROBUR" serve dns --repo "$scratch/repo" --listen "127.0.0.1:$port" >"$scratch/second.log" 2>&1
 status=$?
 set -e
-if [ "$status" -eq 1 ] && grep -q "127.0.0.1:$port: Address already in use" "$work/second.log"; then
+if [ "$status" -eq 1 ] && grep -q "127.0.0.1:$port: Address already in use" "$scratch/second.log"; then
     pass "port in use exits 1"
 else
-    fail "port in use: status $status, $(cat "$work/second.log")"
+    fail "port in use: status $status, $(cat "$scratch/second.log")"
 fi
 
 # SIGTERM stops the server with exit status 0.
@@ -258,33 +242,33 @@ wait "$server_pid"
 status=$?
 set -e
 server_pid=
-if [ "$status" -eq 0 ] && grep -q "dns server stopped" "$work/server.log"; then
+if [ "$status" -eq 0 ] && grep -q "dns server stopped" "$scratch/server.log"; then
     pass "SIGTERM exits 0"
 else
     fail "SIGTERM: exit status $status"
 fi
 
 # A bare repository follows `git push`, also after `git gc` has packed the branch's ref.
-git clone -q --bare "$work/repo" "$work/bare.git"
+git clone -q --bare "$scratch/repo" "$scratch/bare.git"
 port=$(free_port)
-"$ROBUR" serve dns --repo "$work/bare.git" --ref main --listen "127.0.0.1:$port" --threads 1 \
-    --poll-interval 60000 >"$work/bare.log" 2>&1 &
+"$ROBUR" serve dns --repo "$scratch/bare.git" --ref main --listen "127.0.0.1:$port" --threads 1 \
+    --poll-interval 60000 >"$scratch/bare.log" 2>&1 &
 server_pid=$!
 wait_for_answer 192.0.2.53 @127.0.0.1 -p "$port" ns1.example.org A
-echo 'www IN A 192.0.2.80' >>"$work/repo/zones/example.org.zone"
-sed -i 's/ 1 7200 / 2 7200 /' "$work/repo/zones/example.org.zone"
+echo 'www IN A 192.0.2.80' >>"$scratch/repo/zones/example.org.zone"
+sed -i 's/ 1 7200 / 2 7200 /' "$scratch/repo/zones/example.org.zone"
 commit "Add www.example.org"
-git -C "$work/repo" push -q "$work/bare.git" main
+git -C "$scratch/repo" push -q "$scratch/bare.git" main
 if wait_for_answer 192.0.2.80 @127.0.0.1 -p "$port" www.example.org A; then
     pass "bare repository reloads after git push"
 else
     fail "bare repository did not reload after git push"
 fi
-git -C "$work/bare.git" gc -q
-echo 'mail IN A 192.0.2.25' >>"$work/repo/zones/example.org.zone"
-sed -i 's/ 2 7200 / 3 7200 /' "$work/repo/zones/example.org.zone"
+git -C "$scratch/bare.git" gc -q
+echo 'mail IN A 192.0.2.25' >>"$scratch/repo/zones/example.org.zone"
+sed -i 's/ 2 7200 / 3 7200 /' "$scratch/repo/zones/example.org.zone"
 commit "Add mail.example.org"
-git -C "$work/repo" push -q "$work/bare.git" main
+git -C "$scratch/repo" push -q "$scratch/bare.git" main
 if wait_for_answer 192.0.2.25 @127.0.0.1 -p "$port" mail.example.org A; then
     pass "reload after git gc and git push"
 else
@@ -295,24 +279,24 @@ wait "$server_pid" || true
 server_pid=
 
 # A repository without zones/ is refused.
-mkdir -p "$work/empty"
-git -C "$work/empty" init -q -b main
-echo "# robur" >"$work/empty/README"
-git -C "$work/empty" add -A
-git -C "$work/empty" -c user.name=Test -c user.email=test@example.com commit -qm "Start"
+mkdir -p "$scratch/empty"
+git -C "$scratch/empty" init -q -b main
+echo "# robur" >"$scratch/empty/README"
+git -C "$scratch/empty" add -A
+git -C "$scratch/empty" -c user.name=Test -c user.email=test@example.com commit -qm "Start"
 set +e
-"$ROBUR" serve dns --repo "$work/empty" --listen "127.0.0.1:$(free_port)" >"$work/empty.log" 2>&1
+"$ROBUR" serve dns --repo "$scratch/empty" --listen "127.0.0.1:$(free_port)" >"$scratch/empty.log" 2>&1
 status=$?
 set -e
-if [ "$status" -eq 1 ] && grep -q "has no zones/ folder" "$work/empty.log"; then
+if [ "$status" -eq 1 ] && grep -q "has no zones/ folder" "$scratch/empty.log"; then
     pass "repository without zones/ exits 1"
 else
-    fail "repository without zones/: status $status, $(cat "$work/empty.log")"
+    fail "repository without zones/: status $status, $(cat "$scratch/empty.log")"
 fi
 
 if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed; server log:"
-    cat "$work/server.log"
+    cat "$scratch/server.log"
     exit 1
 fi
 echo "all checks passed"

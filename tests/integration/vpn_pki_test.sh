@@ -4,42 +4,17 @@
 # Every rejected command must leave the repository (refs and work tree) exactly as it was.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
+. "$(dirname "$0")/lib/common.sh"
 
-for tool in git openssl jq; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "SKIP: $tool not found in PATH"
-        exit 77
-    fi
-done
+require_tool git openssl jq
 easyrsa=/usr/share/easy-rsa/easyrsa
 if [[ ! -x $easyrsa ]]; then
     easyrsa=$(command -v easyrsa || true)
 fi
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-vpn-pki-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-
-export HOME="$scratch/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-unset GIT_DIR GIT_WORK_TREE EMAIL GIT_CEILING_DIRECTORIES || true
-export GIT_AUTHOR_NAME="Test Admin" GIT_AUTHOR_EMAIL="admin@example.com"
-export GIT_COMMITTER_NAME="Test Admin" GIT_COMMITTER_EMAIL="admin@example.com"
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-run_robur() {
-    status=0
-    "$ROBUR" "$@" >"$scratch/out" 2>"$scratch/err" || status=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
-}
+scratch_dir vpn-pki
+private_home
+git_env_identity "Test Admin" admin@example.com
 
 expect_ok() {
     run_robur "$@"

@@ -5,27 +5,10 @@
 # and that validation leaves the repository as it was.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
+. "$(dirname "$0")/lib/common.sh"
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-vpn-validate-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-
-# A private HOME, so the test never reads the user's Git configuration.
-export HOME="$scratch/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-unset GIT_DIR GIT_WORK_TREE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-    GIT_COMMITTER_EMAIL EMAIL GIT_CEILING_DIRECTORIES || true
-git config --global user.name "VPN Tester"
-git config --global user.email "vpn@example.com"
-git config --global init.defaultBranch main
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
+scratch_dir vpn-validate
+git_identity "VPN Tester" "vpn@example.com"
 
 # Runs robur and compares its exit code; output goes to $scratch/out and $scratch/err.
 expect_exit() {

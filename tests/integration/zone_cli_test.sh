@@ -4,85 +4,11 @@
 # repository exactly as it was (HEAD, `git status` and every file).
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
+. "$(dirname "$0")/lib/common.sh"
+. "$(dirname "$0")/lib/repository_checks.sh"
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-zone-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-
-# A private HOME, so the test never reads the user's Git configuration.
-export HOME="$scratch/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-unset GIT_DIR GIT_WORK_TREE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-    GIT_COMMITTER_EMAIL EMAIL GIT_CEILING_DIRECTORIES || true
-git config --global user.name "Zone Tester"
-git config --global user.email "zones@example.com"
-git config --global init.defaultBranch main
-
-failures=0
-checks=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-check() {
-    checks=$((checks + 1))
-}
-
-# Runs robur, storing stdout, stderr and the exit status in $out, $err and $status.
-run_robur() {
-    status=0
-    "$ROBUR" "$@" >"$scratch/out" 2>"$scratch/err" || status=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
-}
-
-# Prints what a command must not change: HEAD, the branches, `git status` and every file.
-repository_state() {
-    local repo=$1
-    git -C "$repo" rev-parse HEAD 2>/dev/null || true
-    git -C "$repo" for-each-ref --format='%(refname) %(objectname)'
-    if [ "$(git -C "$repo" rev-parse --is-bare-repository)" = false ]; then
-        git -C "$repo" status --porcelain --untracked-files=all
-    fi
-    (cd "$repo" && find . -path ./.git -prune -o -type f -print0 | sort -z | xargs -0 -r sha1sum)
-}
-
-# expect_ok ARGS...: robur must exit 0.
-expect_ok() {
-    check
-    run_robur "$@"
-    [ "$status" -eq 0 ] || fail "robur $* exited $status, expected 0: $err"
-}
-
-# expect_rejection REPO CODE TEXT ARGS...: robur must exit CODE, name TEXT on stderr and leave
-# REPO unchanged.
-expect_rejection() {
-    local repo=$1 code=$2 text=$3
-    shift 3
-    check
-    local before after
-    before=$(repository_state "$repo")
-    run_robur "$@"
-    after=$(repository_state "$repo")
-    [ "$status" -eq "$code" ] || fail "robur $* exited $status, expected $code: $err"
-    [[ "$err" == *"$text"* ]] || fail "robur $* did not name '$text' on stderr: $err"
-    [ "$before" = "$after" ] || fail "robur $* changed $repo"
-}
-
-# expect_text HAYSTACK NEEDLE WHAT: HAYSTACK must contain NEEDLE.
-expect_text() {
-    check
-    [[ "$1" == *"$2"* ]] || fail "$3: '$2' not found in: $1"
-}
-
-# expect_json TEXT WHAT: TEXT must parse as JSON.
-expect_json() {
-    check
-    printf '%s' "$1" | python3 -c 'import json, sys; json.load(sys.stdin)' \
-        || fail "$2: output is not JSON: $1"
-}
+scratch_dir zone
+git_identity "Zone Tester" "zones@example.com"
 
 zone_text() { # zone_text SERIAL [EXTRA_LINE...]
     local serial=$1

@@ -5,32 +5,16 @@
 # text. A source with a broken zone imports nothing.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
-command -v dig >/dev/null || { echo "dig not found, skipping"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+require_tool dig
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-import-repo-test.XXXXXX")
+scratch_dir import-repo
 server_pid=
-cleanup() {
-    if [ -n "$server_pid" ]; then
-        kill "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
-    rm -rf "$scratch"
-}
-trap cleanup EXIT
-
-export GIT_AUTHOR_NAME="robur test" GIT_AUTHOR_EMAIL="test@robur.invalid"
-export GIT_COMMITTER_NAME="robur test" GIT_COMMITTER_EMAIL="test@robur.invalid"
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
+on_exit() {
+    stop_process "$server_pid"
 }
 
-free_port() {
-    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+git_env_identity "robur test" test@robur.invalid
 
 flat="$scratch/flat"
 mkdir -p "$flat"

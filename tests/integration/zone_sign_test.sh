@@ -6,42 +6,12 @@
 # work tree as they were, and the pre-receive hook rejects a push with a bogus signature.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
+. "$(dirname "$0")/lib/common.sh"
 
-for tool in git ldns-verify-zone kzonecheck; do
-    if ! command -v "$tool" >/dev/null; then
-        echo "$tool not found, skipping (install git, ldnsutils and knot-dnssecutils)"
-        exit 77
-    fi
-done
+require_tool --install "git, ldnsutils and knot-dnssecutils" git ldns-verify-zone kzonecheck
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-zone-sign-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-
-# A private HOME with a fixed Git identity, so the test never reads the user's configuration.
-export HOME="$scratch/home"
-export XDG_CONFIG_HOME="$HOME/.config"
-export GIT_CONFIG_NOSYSTEM=1
-mkdir -p "$HOME"
-unset GIT_DIR GIT_WORK_TREE GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL GIT_COMMITTER_NAME \
-    GIT_COMMITTER_EMAIL EMAIL GIT_CEILING_DIRECTORIES || true
-git config --global user.name "Ada Admin"
-git config --global user.email ada@example.net
-git config --global init.defaultBranch main
-
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# Runs robur, storing stdout, stderr and the exit status in $out, $err and $status.
-run_robur() {
-    status=0
-    "$ROBUR" "$@" >"$scratch/out" 2>"$scratch/err" || status=$?
-    out=$(cat "$scratch/out")
-    err=$(cat "$scratch/err")
-}
+scratch_dir zone-sign
+git_identity "Ada Admin" ada@example.net
 
 # verify_with_peers NAME FILE ORIGIN [PEERS]: the peers (default "ldns knot", empty for none)
 # must accept the signed zone file.

@@ -5,21 +5,14 @@
 # within --expiring-within are warnings, and an unsigned zone is an error.
 set -euo pipefail
 
-: "${ROBUR:?set ROBUR to the robur binary}"
-command -v dnssec-signzone >/dev/null || { echo "dnssec-signzone not found, skipping"; exit 77; }
+. "$(dirname "$0")/lib/common.sh"
+require_tool dnssec-signzone
 
-scratch=$(mktemp -d "${TMPDIR:-/tmp}/robur-validate-dnssec-test.XXXXXX")
-trap 'rm -rf "$scratch"' EXIT
-export GIT_AUTHOR_NAME="robur test" GIT_AUTHOR_EMAIL="test@robur.invalid"
-export GIT_COMMITTER_NAME="robur test" GIT_COMMITTER_EMAIL="test@robur.invalid"
+scratch_dir validate-dnssec
+git_env_identity "robur test" test@robur.invalid
 
-failures=0
-fail() {
-    echo "FAIL: $*" >&2
-    failures=$((failures + 1))
-}
-
-# Runs robur, storing stdout+stderr and the exit status in $out and $status.
+# Replaces the run_robur of lib/common.sh: runs robur, storing stdout and stderr together and
+# the exit status in $out and $status.
 run_robur() {
     status=0
     out=$("$ROBUR" "$@" 2>&1) || status=$?

@@ -23,7 +23,7 @@
 #include "servers/dns/published.hpp"
 #include "servers/dns/server.hpp"
 #include "servers/dns/udp_listener.hpp"
-#include "servers/dns/unique_fd.hpp"
+#include "core/unique_fd.hpp"
 
 namespace robur::dns {
 namespace {

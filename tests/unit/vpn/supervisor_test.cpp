@@ -11,6 +11,7 @@
 #include <sys/eventfd.h>
 #include <sys/stat.h>
 
+#include "core/unique_fd.hpp"
 #include "vpn_test_support.hpp"
 
 namespace robur::vpn {
@@ -119,7 +120,7 @@ protected:
     testing::TestRepository repository_;
     fs::path starts_;
     fs::path program_;
-    dns::UniqueFd stop_;
+    UniqueFd stop_;
     std::thread thread_;
     std::unique_ptr<Supervisor> supervisor_;
 };

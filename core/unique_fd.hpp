@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-namespace robur::dns {
+namespace robur {
 
 // Owns a POSIX file descriptor and closes it on destruction; -1 means none. Move-only.
 class UniqueFd {
@@ -38,4 +38,4 @@ private:
     int fd_ = -1;
 };
 
-} // namespace robur::dns
+} // namespace robur
