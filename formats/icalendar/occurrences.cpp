@@ -1,9 +1,11 @@
 #include "formats/icalendar/occurrences.hpp"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
+#include <utility>
 
 #include <fmt/format.h>
 #include <libical/ical.h>
@@ -19,14 +21,18 @@ namespace {
 constexpr std::int64_t seconds_per_day = 86400;
 
 // Resolves TZIDs to libical zones for one VCALENDAR, owning the zones built from its
-// VTIMEZONEs.
+// VTIMEZONEs and from the floating zone's VTIMEZONE.
 class ZoneResolver {
 public:
-    ZoneResolver(const Component& calendar, const std::string& floating_tzid) : calendar_(calendar)
+    ZoneResolver(const Component& calendar, const ExpansionOptions& options) : calendar_(calendar)
     {
         floating_ = icaltimezone_get_utc_timezone();
-        if (!floating_tzid.empty()) {
-            if (auto* zone = find(floating_tzid)) {
+        if (options.floating_timezone) {
+            auto* zone = floating_zone(*options.floating_timezone);
+            floating_ = zone != nullptr ? zone : floating_;
+            floating_failed_ = zone == nullptr;
+        } else if (!options.floating_tzid.empty()) {
+            if (auto* zone = find(options.floating_tzid)) {
                 floating_ = zone;
             }
         }
@@ -56,6 +62,9 @@ public:
 
     [[nodiscard]] icaltimezone* floating() const { return floating_; }
 
+    // True when the options named a floating VTIMEZONE that libical could not read.
+    [[nodiscard]] bool floating_failed() const { return floating_failed_; }
+
 private:
     // Builds a zone from a VTIMEZONE with rules; one with only a TZID defers to the tz database.
     icaltimezone* embedded(const std::string& tzid)
@@ -66,24 +75,40 @@ private:
                 child.components.empty()) {
                 continue;
             }
-            auto* component = icalcomponent_new_from_string(write_component(child).c_str());
-            if (component == nullptr) {
-                return nullptr;
-            }
-            auto* zone = icaltimezone_new();
-            if (icaltimezone_set_component(zone, component) == 0) {
-                icalcomponent_free(component);
-                icaltimezone_free(zone, 1);
-                return nullptr;
-            }
-            owned_.push_back(zone);
-            return zone;
+            return build(child);
         }
         return nullptr;
     }
 
+    // Builds the floating zone; a VTIMEZONE with only a TZID names a tz database zone.
+    icaltimezone* floating_zone(const Component& vtimezone)
+    {
+        const auto* tzid = vtimezone.find("TZID");
+        if (vtimezone.components.empty()) {
+            return tzid != nullptr ? tz_database_zone(tzid->value) : nullptr;
+        }
+        return build(vtimezone);
+    }
+
+    icaltimezone* build(const Component& vtimezone)
+    {
+        auto* component = icalcomponent_new_from_string(write_component(vtimezone).c_str());
+        if (component == nullptr) {
+            return nullptr;
+        }
+        auto* zone = icaltimezone_new();
+        if (icaltimezone_set_component(zone, component) == 0) {
+            icalcomponent_free(component);
+            icaltimezone_free(zone, 1);
+            return nullptr;
+        }
+        owned_.push_back(zone);
+        return zone;
+    }
+
     const Component& calendar_;
     icaltimezone* floating_ = nullptr;
+    bool floating_failed_ = false;
     std::map<std::string, icaltimezone*> cache_;
     std::vector<icaltimezone*> owned_;
 };
@@ -306,6 +331,14 @@ SeriesParts find_parts(const Component& calendar)
     return parts;
 }
 
+// An override with RANGE=THISANDFUTURE: it moves its own instance and every later one by
+// `shift` seconds and gives them its length (RFC 5545 section 3.8.4.4).
+struct FutureOverride {
+    std::size_t component = 0;
+    std::int64_t shift = 0;
+    std::int64_t length = 0;
+};
+
 // The query a resource is expanded for, and what the expansion found so far.
 struct Query {
     const Component& calendar;
@@ -314,35 +347,105 @@ struct Query {
     const ExpansionOptions& options;
     ZoneResolver& zones;
     Expansion& expansion;
+    // The THISANDFUTURE overrides by the moment their RECURRENCE-ID names.
+    std::map<std::int64_t, FutureOverride> future;
 };
 
-// Adds the master's instances that no EXDATE removes and no override replaces.
+std::string date_of(std::int64_t epoch, icaltimezone* zone)
+{
+    auto local = icaltime_from_timet_with_zone(static_cast<time_t>(epoch), 1, zone);
+    local.zone = nullptr;
+    return icaltime_as_ical_string(local);
+}
+
+// Builds an instance. DATE instances also get their days, read in the zone they were placed
+// in, so that a floating all-day event keeps its calendar day whatever the zone.
+Occurrence make_occurrence(std::int64_t start, std::int64_t length, std::string recurrence_id,
+                           std::size_t component, std::int64_t recurrence_start,
+                           const Moment& series_start)
+{
+    Occurrence occurrence{.start = start,
+                          .end = start + length,
+                          .recurrence_id = std::move(recurrence_id),
+                          .component = component,
+                          .is_override = false,
+                          .recurrence_start = recurrence_start,
+                          .start_date = {},
+                          .end_date = {}};
+    if (series_start.local.is_date) {
+        occurrence.start_date = date_of(start, series_start.zone);
+        // Whole days, so that a day of 23 or 25 hours at a DST change still ends at midnight.
+        constexpr std::int64_t half_day = seconds_per_day / 2;
+        const auto days = (length + half_day) / seconds_per_day;
+        occurrence.end_date = date_of(start + days * seconds_per_day + half_day, series_start.zone);
+    }
+    return occurrence;
+}
+
+// Returns the THISANDFUTURE override that governs a master instance: the latest one whose
+// RECURRENCE-ID is before the instance, or nullptr.
+const FutureOverride* future_override_for(const Query& query, std::int64_t epoch)
+{
+    auto after = query.future.lower_bound(epoch);
+    if (after == query.future.begin()) {
+        return nullptr;
+    }
+    return &std::prev(after)->second;
+}
+
+// How far THISANDFUTURE overrides reach: the largest shift back in time and the largest
+// shift forward plus length, so the master is expanded wide enough to find every instance
+// that a shift moves into the range.
+std::pair<std::int64_t, std::int64_t> future_reach(const Query& query)
+{
+    std::int64_t back = 0;
+    std::int64_t forward = 0;
+    for (const auto& [moment, future] : query.future) {
+        back = std::max(back, -future.shift);
+        forward = std::max(forward, future.shift + future.length);
+    }
+    return {back, forward};
+}
+
+// Adds the master's instances that no EXDATE removes and no override replaces. Instances
+// after a THISANDFUTURE override take its shift, length and component.
 Result<void> add_master_instances(Query& query, std::size_t master, const Moment& start,
                                   const std::map<std::int64_t, std::size_t>& replaced)
 {
     const auto& component = query.calendar.components[master];
     auto length = instance_length(component, start, query.zones);
     bool recurs = component.find("RRULE") != nullptr || component.find("RDATE") != nullptr;
+    const auto [back, forward] = future_reach(query);
     MasterExpansion series(component, start, query.zones, query.options);
-    auto complete = series.collect(query.range_start - length, query.range_end);
+    auto complete = series.collect(query.range_start - std::max(length, forward),
+                                   query.range_end + back);
     if (!complete) {
         return tl::unexpected(complete.error());
     }
     query.expansion.truncated = !*complete;
 
     for (const auto& [epoch, local] : series.instances()) {
-        if (series.excluded().contains(epoch) || replaced.contains(epoch) ||
-            !overlaps(epoch, epoch + length, query.range_start, query.range_end)) {
+        if (series.excluded().contains(epoch) || replaced.contains(epoch)) {
             continue;
         }
         auto id = recurs ? recurrence_id_text(local, start.utc) : std::string();
-        query.expansion.occurrences.push_back(Occurrence{epoch, epoch + length, id, master, false});
+        auto occurrence = make_occurrence(epoch, length, std::move(id), master, epoch, start);
+        if (const auto* future = future_override_for(query, epoch)) {
+            occurrence = make_occurrence(epoch + future->shift, future->length,
+                                         std::move(occurrence.recurrence_id), future->component,
+                                         epoch, start);
+            occurrence.is_override = true;
+        }
+        if (overlaps(occurrence.start, occurrence.end, query.range_start, query.range_end)) {
+            query.expansion.occurrences.push_back(std::move(occurrence));
+        }
     }
     return {};
 }
 
 // Adds an override as its own instance when it overlaps the range.
-Result<void> add_override(Query& query, std::size_t index, icaltimezone* series_zone)
+Result<void> add_override(Query& query, std::size_t index, std::int64_t recurrence_start,
+                          icaltimezone* series_zone)
 {
     const auto& component = query.calendar.components[index];
     const auto* start = component.find("DTSTART");
@@ -355,11 +458,45 @@ Result<void> add_override(Query& query, std::size_t index, icaltimezone* series_
     }
     auto length = instance_length(component, *moment, query.zones);
     if (overlaps(moment->epoch, moment->epoch + length, query.range_start, query.range_end)) {
-        query.expansion.occurrences.push_back(Occurrence{moment->epoch, moment->epoch + length,
-                                                         component.find("RECURRENCE-ID")->value,
-                                                         index, true});
+        auto occurrence = make_occurrence(moment->epoch, length,
+                                          component.find("RECURRENCE-ID")->value, index,
+                                          recurrence_start, *moment);
+        occurrence.is_override = true;
+        query.expansion.occurrences.push_back(std::move(occurrence));
     }
     return {};
+}
+
+// Reads the RECURRENCE-IDs of the overrides: the instances they replace, and the later
+// instances that THISANDFUTURE ones take over.
+Result<std::map<std::int64_t, std::size_t>> read_overrides(Query& query,
+                                                            const SeriesParts& parts,
+                                                            icaltimezone* series_zone)
+{
+    std::map<std::int64_t, std::size_t> replaced;
+    for (auto index : parts.overrides) {
+        const auto& component = query.calendar.components[index];
+        const auto* recurrence_id = component.find("RECURRENCE-ID");
+        auto moment = read_moment(*recurrence_id, recurrence_id->value, query.zones, series_zone);
+        if (!moment) {
+            return tl::unexpected(moment.error());
+        }
+        replaced.emplace(moment->epoch, index);
+        if (recurrence_id->parameter("RANGE").value_or("") != "THISANDFUTURE") {
+            continue;
+        }
+        FutureOverride future{index, 0, 0};
+        if (const auto* start = component.find("DTSTART")) {
+            auto moved = read_moment(*start, start->value, query.zones, series_zone);
+            if (!moved) {
+                return tl::unexpected(moved.error());
+            }
+            future.shift = moved->epoch - moment->epoch;
+            future.length = instance_length(component, *moved, query.zones);
+        }
+        query.future.emplace(moment->epoch, future);
+    }
+    return replaced;
 }
 
 } // namespace
@@ -368,9 +505,13 @@ Result<Expansion> occurrences(const Component& calendar, std::int64_t range_star
                               std::int64_t range_end, const ExpansionOptions& options)
 {
     auto lock = lock_libical_zones();
-    ZoneResolver zones(calendar, options.floating_tzid);
+    ZoneResolver zones(calendar, options);
+    if (zones.floating_failed()) {
+        return make_error(Errc::invalid_argument,
+                          "the VTIMEZONE for floating times does not define a time zone");
+    }
     Expansion expansion;
-    Query query{calendar, range_start, range_end, options, zones, expansion};
+    Query query{calendar, range_start, range_end, options, zones, expansion, {}};
 
     auto parts = find_parts(calendar);
     if (!parts.master && parts.overrides.empty()) {
@@ -394,25 +535,18 @@ Result<Expansion> occurrences(const Component& calendar, std::int64_t range_star
         }
     }
 
-    // The instances the overrides replace, by the moment their RECURRENCE-ID names.
-    // TODO: RANGE=THISANDFUTURE overrides replace only their own instance, not the later ones.
-    std::map<std::int64_t, std::size_t> replaced;
-    for (auto index : parts.overrides) {
-        const auto* recurrence_id = calendar.components[index].find("RECURRENCE-ID");
-        auto moment = read_moment(*recurrence_id, recurrence_id->value, zones, series_zone);
-        if (!moment) {
-            return tl::unexpected(moment.error());
-        }
-        replaced.emplace(moment->epoch, index);
+    auto replaced = read_overrides(query, parts, series_zone);
+    if (!replaced) {
+        return tl::unexpected(replaced.error());
     }
-
     if (parts.master && master_start) {
-        if (auto added = add_master_instances(query, *parts.master, *master_start, replaced); !added) {
+        if (auto added = add_master_instances(query, *parts.master, *master_start, *replaced);
+            !added) {
             return tl::unexpected(added.error());
         }
     }
-    for (auto index : parts.overrides) {
-        if (auto added = add_override(query, index, series_zone); !added) {
+    for (const auto& [recurrence_start, index] : *replaced) {
+        if (auto added = add_override(query, index, recurrence_start, series_zone); !added) {
             return tl::unexpected(added.error());
         }
     }

@@ -27,27 +27,33 @@ bool is_date_value(const icalendar::Property& property)
     return property.value.size() == 8;
 }
 
-// Rewrites a DATE-TIME property to UTC, or a DATE property to the same day.
-void set_time(icalendar::Component& component, std::string_view name, std::int64_t epoch)
+// Rewrites a DATE-TIME property to UTC, or a DATE property to `date`, the day the instance has
+// in the floating zone.
+void set_time(icalendar::Component& component, std::string_view name, std::int64_t epoch,
+              const std::string& date)
 {
     auto* property = component.find(name);
     if (property == nullptr) {
         return;
     }
     property->remove_parameter("TZID");
-    property->value = is_date_value(*property) ? date_text(epoch) : utc_text(epoch);
+    property->value = is_date_value(*property) && !date.empty() ? date : utc_text(epoch);
 }
 
-// The TZID of the series' DTSTART, in which a floating RECURRENCE-ID is read.
-std::string series_tzid(const icalendar::Component& calendar)
+// Sets the RECURRENCE-ID of an expanded instance: the DATE the master's instance had, or the
+// UTC time it started at before an override moved it. RANGE is dropped, because each
+// expanded instance stands for itself.
+void set_recurrence_id(icalendar::Component& instance, const icalendar::Occurrence& occurrence)
 {
-    for (const auto& component : calendar.components) {
-        const auto* start = component.find("DTSTART");
-        if (start != nullptr && component.find("RECURRENCE-ID") == nullptr) {
-            return start->parameter("TZID").value_or("");
-        }
+    instance.remove_all("RECURRENCE-ID");
+    icalendar::Property recurrence_id{"RECURRENCE-ID", {}, {}, 0};
+    if (occurrence.recurrence_id.size() == 8) {
+        recurrence_id.set_parameter("VALUE", "DATE");
+        recurrence_id.value = occurrence.recurrence_id;
+    } else {
+        recurrence_id.value = utc_text(occurrence.recurrence_start);
     }
-    return {};
+    instance.properties.push_back(std::move(recurrence_id));
 }
 
 icalendar::Component expanded_instance(const icalendar::Component& calendar,
@@ -60,31 +66,13 @@ icalendar::Component expanded_instance(const icalendar::Component& calendar,
     instance.remove_all("EXRULE");
 
     const bool has_start = instance.find("DTSTART") != nullptr;
-    set_time(instance, "DTSTART", occurrence.start);
-    set_time(instance, "DTEND", occurrence.end);
-    set_time(instance, "DUE", has_start ? occurrence.end : occurrence.start);
-    if (occurrence.recurrence_id.empty()) {
-        return instance;
+    set_time(instance, "DTSTART", occurrence.start, occurrence.start_date);
+    set_time(instance, "DTEND", occurrence.end, occurrence.end_date);
+    set_time(instance, "DUE", has_start ? occurrence.end : occurrence.start,
+             has_start ? occurrence.end_date : occurrence.start_date);
+    if (!occurrence.recurrence_id.empty()) {
+        set_recurrence_id(instance, occurrence);
     }
-
-    if (auto* recurrence_id = instance.find("RECURRENCE-ID")) {
-        auto moment = property_epoch(calendar, *recurrence_id, recurrence_id->value,
-                                     series_tzid(calendar));
-        if (moment) {
-            set_time(instance, "RECURRENCE-ID", *moment);
-        }
-        return instance;
-    }
-    // A master instance starts where its RECURRENCE-ID names it.
-    const auto* start = instance.find("DTSTART");
-    icalendar::Property recurrence_id{"RECURRENCE-ID", {}, {}, 0};
-    if (start != nullptr && is_date_value(*start)) {
-        recurrence_id.set_parameter("VALUE", "DATE");
-        recurrence_id.value = date_text(occurrence.start);
-    } else {
-        recurrence_id.value = utc_text(occurrence.start);
-    }
-    instance.properties.push_back(std::move(recurrence_id));
     return instance;
 }
 
@@ -96,10 +84,12 @@ icalendar::Property time_property(std::string name, std::int64_t epoch)
 } // namespace
 
 std::optional<icalendar::Component> expand_component(const icalendar::Component& calendar,
-                                                     const TimeRange& range)
+                                                     const TimeRange& range,
+                                                     const FloatingZone& floating)
 {
     auto expansion = icalendar::occurrences(calendar, range.start.value_or(-open_bound),
-                                            range.end.value_or(open_bound), {});
+                                            range.end.value_or(open_bound),
+                                            floating.expansion_options());
     if (!expansion) {
         return std::nullopt;
     }
@@ -111,9 +101,9 @@ std::optional<icalendar::Component> expand_component(const icalendar::Component&
 }
 
 std::optional<std::string> expand_calendar(const icalendar::Component& calendar,
-                                           const TimeRange& range)
+                                           const TimeRange& range, const FloatingZone& floating)
 {
-    auto expanded = expand_component(calendar, range);
+    auto expanded = expand_component(calendar, range, floating);
     if (!expanded) {
         return std::nullopt;
     }
@@ -121,10 +111,11 @@ std::optional<std::string> expand_calendar(const icalendar::Component& calendar,
 }
 
 icalendar::Component limit_recurrence_set(const icalendar::Component& calendar,
-                                          const TimeRange& range)
+                                          const TimeRange& range, const FloatingZone& floating)
 {
     auto expansion = icalendar::occurrences(calendar, range.start.value_or(-open_bound),
-                                            range.end.value_or(open_bound), {});
+                                            range.end.value_or(open_bound),
+                                            floating.expansion_options());
     if (!expansion) {
         return calendar;
     }
@@ -197,11 +188,11 @@ icalendar::Component select_parts(const icalendar::Component& component,
 }
 
 void add_busy_periods(const icalendar::Component& calendar, const TimeRange& range,
-                      std::vector<BusyPeriod>& periods)
+                      std::vector<BusyPeriod>& periods, const FloatingZone& floating)
 {
     const auto from = range.start.value_or(-open_bound);
     const auto to = range.end.value_or(open_bound);
-    auto expansion = icalendar::occurrences(calendar, from, to, {});
+    auto expansion = icalendar::occurrences(calendar, from, to, floating.expansion_options());
     if (!expansion) {
         return;
     }

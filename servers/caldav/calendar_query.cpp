@@ -4,19 +4,16 @@
 #include "servers/caldav/calendar_query.hpp"
 
 #include <algorithm>
-#include <cstdlib>
-#include <limits>
 
 #include <fmt/format.h>
 
-#include "formats/icalendar/occurrences.hpp"
 #include "formats/icalendar/values.hpp"
 #include "servers/caldav/calendar_time.hpp"
+#include "servers/caldav/calendar_time_range.hpp"
 
 namespace robur::caldav {
 namespace {
 
-constexpr std::int64_t seconds_per_day = 86400;
 const XmlName valid_filter{std::string(caldav_ns), "valid-filter"};
 const XmlName supported_collation{std::string(caldav_ns), "supported-collation"};
 
@@ -229,62 +226,6 @@ tl::expected<CompFilter, FilterError> parse_filter(const XmlElement& filter)
     return top;
 }
 
-bool instance_overlaps(const InstanceTimes& instance, const TimeRange& range)
-{
-    const auto from = range.start.value_or(std::numeric_limits<std::int64_t>::min());
-    const auto to = range.end.value_or(std::numeric_limits<std::int64_t>::max());
-
-    if (instance.component == "VEVENT" || instance.component == "VJOURNAL") {
-        if (!instance.start) {
-            return false;
-        }
-        const auto start = *instance.start;
-        auto end = instance.end;
-        if (!end && instance.is_date) {
-            end = start + seconds_per_day;
-        }
-        if (instance.component == "VJOURNAL" && !instance.is_date) {
-            end.reset();
-        }
-        if (end && *end > start) {
-            return from < *end && to > start;
-        }
-        return from <= start && to > start;
-    }
-    if (instance.component != "VTODO") {
-        return true;
-    }
-
-    // The VTODO rows of the table in RFC 4791 section 9.9, in its order.
-    if (instance.start && instance.end && !instance.end_is_due) {
-        const auto start = *instance.start;
-        const auto end = *instance.end;
-        return from <= end && (to > start || to >= end);
-    }
-    if (instance.start && instance.end) {
-        const auto start = *instance.start;
-        const auto due = *instance.end;
-        return (from < due || from <= start) && (to > start || to >= due);
-    }
-    if (instance.start) {
-        return from <= *instance.start && to > *instance.start;
-    }
-    if (instance.end) {
-        return from < *instance.end && to >= *instance.end;
-    }
-    if (instance.completed && instance.created) {
-        return (from <= *instance.created || from <= *instance.completed) &&
-               (to >= *instance.created || to >= *instance.completed);
-    }
-    if (instance.completed) {
-        return from <= *instance.completed && to >= *instance.completed;
-    }
-    if (instance.created) {
-        return to > *instance.created;
-    }
-    return true;
-}
-
 namespace {
 
 bool text_matches(const TextMatch& match, std::string_view value)
@@ -312,20 +253,13 @@ bool param_matches(const ParamFilter& filter, const icalendar::Property& propert
     });
 }
 
-// A property's value overlaps a time-range when it lies in [start, end); a DATE covers its day.
-bool property_in_range(const icalendar::Component& calendar, const icalendar::Property& property,
-                       const TimeRange& range)
-{
-    auto moment = property_epoch(calendar, property, property.value, "");
-    if (!moment) {
-        return false;
-    }
-    InstanceTimes instant{"VEVENT", *moment, std::nullopt, false, property.value.size() == 8,
-                          std::nullopt, std::nullopt};
-    return instance_overlaps(instant, range);
-}
+// The resource a filter is tested against, and the zone its floating times are read in.
+struct Target {
+    const icalendar::Component& calendar;
+    const FloatingZone& floating;
+};
 
-bool prop_matches(const PropFilter& filter, const icalendar::Component& calendar,
+bool prop_matches(const PropFilter& filter, const Target& target,
                   const icalendar::Component& component)
 {
     const auto properties = component.find_all(filter.name);
@@ -333,7 +267,8 @@ bool prop_matches(const PropFilter& filter, const icalendar::Component& calendar
         return properties.empty();
     }
     return std::ranges::any_of(properties, [&](const icalendar::Property* property) {
-        if (filter.time_range && !property_in_range(calendar, *property, *filter.time_range)) {
+        if (filter.time_range && !property_in_range(target.calendar, *property,
+                                                    *filter.time_range, target.floating)) {
             return false;
         }
         if (filter.text_match &&
@@ -346,151 +281,29 @@ bool prop_matches(const PropFilter& filter, const icalendar::Component& calendar
     });
 }
 
-bool is_instance_component(std::string_view name)
-{
-    return name == "VEVENT" || name == "VTODO" || name == "VJOURNAL";
-}
-
-InstanceTimes instance_times(const icalendar::Component& calendar,
-                             const icalendar::Component& component,
-                             const icalendar::Occurrence& occurrence)
-{
-    InstanceTimes times{component.name, std::nullopt, std::nullopt, false, false,
-                        std::nullopt, std::nullopt};
-    const auto* start = component.find("DTSTART");
-    if (start != nullptr) {
-        times.start = occurrence.start;
-        times.is_date = start->value.size() == 8;
-    }
-    if (component.name != "VTODO") {
-        if (component.find("DTEND") != nullptr || component.find("DURATION") != nullptr ||
-            occurrence.end != occurrence.start) {
-            times.end = occurrence.end;
-        }
-        return times;
-    }
-    if (component.find("DUE") != nullptr) {
-        times.end = start != nullptr ? occurrence.end : occurrence.start;
-        times.end_is_due = true;
-    } else if (start != nullptr && component.find("DURATION") != nullptr) {
-        times.end = occurrence.end;
-    }
-    if (const auto* completed = component.find("COMPLETED")) {
-        times.completed = property_epoch(calendar, *completed, completed->value, "");
-    }
-    if (const auto* created = component.find("CREATED")) {
-        times.created = property_epoch(calendar, *created, created->value, "");
-    }
-    return times;
-}
-
-// Tests whether a VEVENT, VTODO or VJOURNAL (a master or an override) has an instance in the
-// range. The expansion runs one second wider on both sides, because the table of section 9.9
-// includes some end points that the plain overlap test of occurrences() leaves out.
-bool component_in_range(const icalendar::Component& calendar, std::size_t index,
-                        const TimeRange& range)
-{
-    const auto& component = calendar.components[index];
-    if (component.name == "VTODO" && component.find("DTSTART") == nullptr &&
-        component.find("DUE") == nullptr) {
-        return instance_overlaps(instance_times(calendar, component, {}), range);
-    }
-    constexpr std::int64_t bound = std::int64_t{1} << 40;
-    const auto from = range.start.value_or(-bound) - 1;
-    const auto to = range.end.value_or(bound) + 1;
-    auto expansion = icalendar::occurrences(calendar, from, to, {});
-    if (!expansion) {
-        return false;
-    }
-    return std::ranges::any_of(expansion->occurrences, [&](const icalendar::Occurrence& item) {
-        return item.component == index &&
-               instance_overlaps(instance_times(calendar, component, item), range);
-    });
-}
-
-bool in_range(std::int64_t moment, const TimeRange& range)
-{
-    return (!range.start || *range.start <= moment) && (!range.end || moment < *range.end);
-}
-
-// Tests whether an alarm triggers in the range (RFC 4791 section 9.9): its TRIGGER, absolute or
-// relative to the start or end of each instance of its parent, and every REPEAT after it.
-bool alarm_in_range(const icalendar::Component& calendar, std::size_t parent_index,
-                    const icalendar::Component& alarm, const TimeRange& range)
-{
-    const auto* trigger = alarm.find("TRIGGER");
-    if (trigger == nullptr) {
-        return false;
-    }
-    const auto* repeat_property = alarm.find("REPEAT");
-    const auto* interval_property = alarm.find("DURATION");
-    const long repeat = repeat_property != nullptr ? std::strtol(repeat_property->value.c_str(),
-                                                                 nullptr, 10)
-                                                   : 0;
-    const auto interval = interval_property != nullptr
-                              ? icalendar::parse_duration(interval_property->value).value_or(0)
-                              : 0;
-    const auto repeats = std::clamp<std::int64_t>(repeat, 0, 1000);
-    const auto any_repeat_in_range = [&](std::int64_t first) {
-        for (std::int64_t k = 0; k <= repeats; ++k) {
-            if (in_range(first + k * interval, range)) {
-                return true;
-            }
-        }
-        return false;
-    };
-
-    if (auto absolute = utc_epoch(trigger->value)) {
-        return any_repeat_in_range(*absolute);
-    }
-    auto offset = icalendar::parse_duration(trigger->value);
-    if (!offset) {
-        return false;
-    }
-    const bool from_end = trigger->parameter("RELATED").value_or("START") == "END";
-    constexpr std::int64_t bound = std::int64_t{1} << 40;
-    const auto span = std::abs(*offset) + repeats * std::abs(interval) + 1;
-    auto expansion = icalendar::occurrences(calendar, range.start.value_or(-bound) - span,
-                                            range.end.value_or(bound) + span, {});
-    if (!expansion) {
-        return false;
-    }
-    return std::ranges::any_of(expansion->occurrences, [&](const icalendar::Occurrence& item) {
-        return item.component == parent_index &&
-               any_repeat_in_range((from_end ? item.end : item.start) + *offset);
-    });
-}
-
-bool comp_matches(const CompFilter& filter, const icalendar::Component& calendar,
+bool comp_matches(const CompFilter& filter, const Target& target,
                   const icalendar::Component& parent, std::optional<std::size_t> parent_index);
 
 // Tests one component against a comp-filter. `index` is its position among its parent's
 // subcomponents. `parent_index` is empty for the children of the VCALENDAR. Inside a VEVENT,
 // VTODO or VJOURNAL it is that component's position in the VCALENDAR.
-bool component_matches(const CompFilter& filter, const icalendar::Component& calendar,
+bool component_matches(const CompFilter& filter, const Target& target,
                        const icalendar::Component& component, std::size_t index,
                        std::optional<std::size_t> parent_index)
 {
-    // TODO: a time-range on VFREEBUSY or VAVAILABILITY is not evaluated, so such a filter
-    // matches every component of that type.
-    if (filter.time_range) {
-        if (!parent_index && is_instance_component(component.name) &&
-            !component_in_range(calendar, index, *filter.time_range)) {
-            return false;
-        }
-        if (parent_index && component.name == "VALARM" &&
-            !alarm_in_range(calendar, *parent_index, component, *filter.time_range)) {
-            return false;
-        }
+    if (filter.time_range &&
+        !component_in_time_range(target.calendar, component, index, parent_index,
+                                 *filter.time_range, target.floating)) {
+        return false;
     }
     for (const auto& prop : filter.prop_filters) {
-        if (!prop_matches(prop, calendar, component)) {
+        if (!prop_matches(prop, target, component)) {
             return false;
         }
     }
     const auto own_index = parent_index ? parent_index : std::optional<std::size_t>(index);
     for (const auto& child : filter.comp_filters) {
-        if (!comp_matches(child, calendar, component, own_index)) {
+        if (!comp_matches(child, target, component, own_index)) {
             return false;
         }
     }
@@ -499,7 +312,7 @@ bool component_matches(const CompFilter& filter, const icalendar::Component& cal
 
 // Tests a comp-filter against the subcomponents of `parent`: true when one of them matches,
 // or, with is-not-defined, when none has the name.
-bool comp_matches(const CompFilter& filter, const icalendar::Component& calendar,
+bool comp_matches(const CompFilter& filter, const Target& target,
                   const icalendar::Component& parent, std::optional<std::size_t> parent_index)
 {
     bool found = false;
@@ -510,7 +323,7 @@ bool comp_matches(const CompFilter& filter, const icalendar::Component& calendar
         }
         found = true;
         if (!filter.is_not_defined &&
-            component_matches(filter, calendar, component, i, parent_index)) {
+            component_matches(filter, target, component, i, parent_index)) {
             return true;
         }
     }
@@ -519,18 +332,20 @@ bool comp_matches(const CompFilter& filter, const icalendar::Component& calendar
 
 } // namespace
 
-bool matches_filter(const CompFilter& filter, const icalendar::Component& calendar)
+bool matches_filter(const CompFilter& filter, const icalendar::Component& calendar,
+                    const FloatingZone& floating)
 {
     if (calendar.name != filter.name || filter.is_not_defined) {
         return false;
     }
+    const Target target{calendar, floating};
     for (const auto& prop : filter.prop_filters) {
-        if (!prop_matches(prop, calendar, calendar)) {
+        if (!prop_matches(prop, target, calendar)) {
             return false;
         }
     }
     return std::ranges::all_of(filter.comp_filters, [&](const CompFilter& child) {
-        return comp_matches(child, calendar, calendar, std::nullopt);
+        return comp_matches(child, target, calendar, std::nullopt);
     });
 }
 

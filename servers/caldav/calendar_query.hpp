@@ -9,6 +9,7 @@
 #include <tl/expected.hpp>
 
 #include "formats/icalendar/component.hpp"
+#include "servers/caldav/calendar_time.hpp"
 #include "servers/caldav/xml.hpp"
 
 namespace robur::caldav {
@@ -65,9 +66,10 @@ struct FilterError {
 [[nodiscard]] tl::expected<CompFilter, FilterError> parse_filter(const XmlElement& filter);
 
 // Returns true when a VCALENDAR (one calendar object resource) matches a top-level comp-filter.
-// Time ranges on VEVENT, VTODO and VJOURNAL test every instance of the recurrence set.
-[[nodiscard]] bool matches_filter(const CompFilter& filter,
-                                  const icalendar::Component& calendar);
+// Time ranges on VEVENT, VTODO and VJOURNAL test every instance of the recurrence set, and
+// floating times are read in `floating`.
+[[nodiscard]] bool matches_filter(const CompFilter& filter, const icalendar::Component& calendar,
+                                  const FloatingZone& floating = {});
 
 // The times of one instance as RFC 4791 section 9.9 tests them against a time-range.
 struct InstanceTimes {
@@ -85,20 +87,24 @@ struct InstanceTimes {
 
 // Builds the VCALENDAR of CALDAV:expand (RFC 4791 section 9.6.5): every instance in the range
 // as its own component with DTSTART, DTEND, DUE and RECURRENCE-ID in UTC (DATE values stay
-// DATEs), without RRULE, RDATE, EXDATE and VTIMEZONEs. Returns nullopt when the resource
-// cannot be expanded, such as for an unknown zone.
+// DATEs, on the day they fall on in the floating zone), without RRULE, RDATE, EXDATE and
+// VTIMEZONEs. Floating times are read in `floating`. Returns nullopt when the resource cannot
+// be expanded, such as for an unknown zone.
 [[nodiscard]] std::optional<icalendar::Component> expand_component(
-    const icalendar::Component& calendar, const TimeRange& range);
+    const icalendar::Component& calendar, const TimeRange& range,
+    const FloatingZone& floating = {});
 
 // Writes the result of expand_component() as iCalendar text.
 [[nodiscard]] std::optional<std::string> expand_calendar(const icalendar::Component& calendar,
-                                                         const TimeRange& range);
+                                                         const TimeRange& range,
+                                                         const FloatingZone& floating = {});
 
 // Applies CALDAV:limit-recurrence-set (RFC 4791 section 9.6.6): keeps the master, the
 // VTIMEZONEs and the overrides whose instance overlaps the range. Returns the calendar
 // unchanged when it cannot be expanded.
 [[nodiscard]] icalendar::Component limit_recurrence_set(const icalendar::Component& calendar,
-                                                        const TimeRange& range);
+                                                        const TimeRange& range,
+                                                        const FloatingZone& floating = {});
 
 // A CALDAV:comp element of partial retrieval (RFC 4791 section 9.6.1): the properties and
 // subcomponents of one component type to return.
@@ -125,10 +131,10 @@ struct BusyPeriod {
 };
 
 // Collects the busy periods of the VEVENT instances of one resource that overlap the range,
-// clipped to it. Instances with TRANSP:TRANSPARENT or STATUS:CANCELLED are free; STATUS:TENTATIVE
-// gives BUSY-TENTATIVE.
+// clipped to it, with floating times read in `floating`. Instances with TRANSP:TRANSPARENT or
+// STATUS:CANCELLED are free; STATUS:TENTATIVE gives BUSY-TENTATIVE.
 void add_busy_periods(const icalendar::Component& calendar, const TimeRange& range,
-                      std::vector<BusyPeriod>& periods);
+                      std::vector<BusyPeriod>& periods, const FloatingZone& floating = {});
 
 // Writes a VCALENDAR with one VFREEBUSY for the range, periods of one type merged where they
 // overlap, times in UTC.

@@ -41,24 +41,29 @@ std::optional<std::int64_t> utc_epoch(std::string_view text)
     return epoch_of_fields(*value);
 }
 
+icalendar::ExpansionOptions FloatingZone::expansion_options() const
+{
+    icalendar::ExpansionOptions options;
+    options.floating_timezone = timezone;
+    return options;
+}
+
 std::optional<std::int64_t> property_epoch(const icalendar::Component& calendar,
                                            const icalendar::Property& property,
-                                           std::string_view value, std::string_view floating_tzid)
+                                           std::string_view value, const FloatingZone& floating)
 {
     auto fields = icalendar::parse_date_time(value);
     if (!fields) {
         return std::nullopt;
     }
     auto tzid = property.parameter("TZID");
-    if (!tzid && !floating_tzid.empty()) {
-        tzid = std::string(floating_tzid);
-    }
-    if (fields->is_date || fields->utc || !tzid) {
+    const bool zoned = tzid && !fields->is_date;
+    if (fields->utc || (!zoned && !floating.timezone)) {
         return epoch_of_fields(*fields);
     }
 
-    // Zoned times go through occurrences() on a one-instance calendar with the same
-    // VTIMEZONEs, so they resolve exactly as the recurrence expansion resolves them.
+    // Zoned and floating times go through occurrences() on a one-instance calendar with the
+    // same VTIMEZONEs, so they resolve exactly as the recurrence expansion resolves them.
     icalendar::Component probe{"VCALENDAR", {}, {}, 0};
     for (const auto& child : calendar.components) {
         if (child.name == "VTIMEZONE") {
@@ -67,13 +72,15 @@ std::optional<std::int64_t> property_epoch(const icalendar::Component& calendar,
     }
     icalendar::Component event{"VEVENT", {}, {}, 0};
     icalendar::Property start{"DTSTART", {}, std::string(value), property.line};
-    start.set_parameter("TZID", *tzid);
+    if (zoned) {
+        start.set_parameter("TZID", *tzid);
+    }
     event.properties.push_back(icalendar::Property{"UID", {}, "probe", 0});
     event.properties.push_back(std::move(start));
     probe.components.push_back(std::move(event));
 
     constexpr std::int64_t bound = std::int64_t{1} << 40;
-    auto expansion = icalendar::occurrences(probe, -bound, bound, {});
+    auto expansion = icalendar::occurrences(probe, -bound, bound, floating.expansion_options());
     if (!expansion || expansion->occurrences.empty()) {
         return std::nullopt;
     }

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "servers/caldav/collection_limits.hpp"
 #include "servers/caldav/handler.hpp"
 #include "servers/caldav/request_util.hpp"
 
@@ -157,6 +158,20 @@ Response Handler::copy_move(const RequestContext& context, bool move)
             return plan;
         }
 
+        // A new member needs room in the destination collection, unless a MOVE only renames
+        // it inside the same collection.
+        if (!target->exists() && !(move && destination->parent() == context.path.parent())) {
+            auto full = check_room_for_member(context.request, snapshot, *parent,
+                                              settings_.max_collection_size);
+            if (!full) {
+                return tl::unexpected(full.error());
+            }
+            if (*full) {
+                plan.immediate = std::move(*full);
+                return plan;
+            }
+        }
+
         ChangeSet changes;
         if (target->exists()) {
             auto removals = removal_changes(snapshot, *target);
@@ -179,6 +194,11 @@ Response Handler::copy_move(const RequestContext& context, bool move)
         }
         for (auto& [path, content] : changes) {
             plan.changes.push_back({path, std::move(content), store::mode_file});
+        }
+        if (auto failed = check_resource_sizes(context.request, destination->area, plan.changes,
+                                               settings_.max_resource_size)) {
+            plan.immediate = std::move(*failed);
+            return plan;
         }
         plan.message = fmt::format("{} {} to {}", move ? "MOVE" : "COPY", source->href(),
                                    destination->href(source->is_collection()));

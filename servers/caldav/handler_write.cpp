@@ -4,6 +4,7 @@
 
 #include "formats/icalendar/check.hpp"
 #include "formats/vcard/check.hpp"
+#include "servers/caldav/collection_limits.hpp"
 #include "servers/caldav/handler.hpp"
 #include "servers/caldav/multistatus.hpp"
 #include "servers/caldav/properties.hpp"
@@ -157,6 +158,18 @@ Result<WritePlan> Handler::plan_put(const RequestContext& context, const store::
         plan.immediate = std::move(*failed);
         return plan;
     }
+    // Only a new member needs room, so replacing a member is allowed at the limit.
+    if (!node->exists()) {
+        auto full = check_room_for_member(context.request, snapshot, *parent,
+                                          settings_.max_collection_size);
+        if (!full) {
+            return tl::unexpected(full.error());
+        }
+        if (*full) {
+            plan.immediate = std::move(*full);
+            return plan;
+        }
+    }
 
     std::string bytes = context.request.body();
     std::string summary;
@@ -280,6 +293,15 @@ Result<WritePlan> Handler::plan_mkcol(const RequestContext& context,
         plan.immediate = make_response(context.request, http::status::conflict,
                                        fmt::format("the parent collection {} does not exist\n",
                                                    parent->href()));
+        return plan;
+    }
+    auto full = check_room_for_member(context.request, snapshot, *parent,
+                                      settings_.max_collection_size);
+    if (!full) {
+        return tl::unexpected(full.error());
+    }
+    if (*full) {
+        plan.immediate = std::move(*full);
         return plan;
     }
 

@@ -155,6 +155,84 @@ TEST(Occurrences, OverrideReplacesInstance)
     EXPECT_EQ(ours->occurrences[0].recurrence_id, "20240101T090000");
 }
 
+// libical's iterator does not apply RANGE=THISANDFUTURE, so the expected instances are worked
+// out by hand from RFC 5545 section 3.8.4.4: the override's instance and every later one move
+// by the override's DTSTART minus its RECURRENCE-ID and take the override's duration.
+TEST(Occurrences, ThisAndFutureMovesLaterInstances)
+{
+    auto override_event = "BEGIN:VEVENT\nUID:r\nDTSTAMP:20240101T000000Z\n"
+                          "RECURRENCE-ID;RANGE=THISANDFUTURE;TZID=Berlin Test:20240103T090000\n"
+                          "DTSTART;TZID=Berlin Test:20240103T113000\nDURATION:PT2H\nEND:VEVENT\n"
+                          "BEGIN:VEVENT\nUID:r\nDTSTAMP:20240101T000000Z\n"
+                          "RECURRENCE-ID;TZID=Berlin Test:20240105T090000\n"
+                          "DTSTART;TZID=Berlin Test:20240105T080000\nDURATION:PT15M\nEND:VEVENT\n";
+    auto text = resource("DTSTART;TZID=Berlin Test:20240101T090000\nDURATION:PT1H\n"
+                         "RRULE:FREQ=DAILY;COUNT=6\n",
+                         override_event);
+    auto ours = occurrences(parse(text), epoch("20240101T000000Z"), epoch("20240110T000000Z"), {});
+    ASSERT_TRUE(ours.has_value()) << ours.error().to_string();
+    // Berlin is UTC+1 in January: 09:00 local is 08:00Z, and 11:30 local is 10:30Z.
+    EXPECT_EQ(starts_of(*ours),
+              (std::vector<std::int64_t>{epoch("20240101T080000Z"), epoch("20240102T080000Z"),
+                                         epoch("20240103T103000Z"), epoch("20240104T103000Z"),
+                                         epoch("20240105T070000Z"), epoch("20240106T103000Z")}));
+    const auto& moved = ours->occurrences[3];
+    EXPECT_EQ(moved.end, epoch("20240104T123000Z"));
+    EXPECT_EQ(moved.component, 2U);
+    EXPECT_TRUE(moved.is_override);
+    EXPECT_EQ(moved.recurrence_id, "20240104T090000");
+    EXPECT_EQ(moved.recurrence_start, epoch("20240104T080000Z"));
+    // A plain override after the THISANDFUTURE one still replaces its own instance.
+    EXPECT_EQ(ours->occurrences[4].component, 3U);
+    EXPECT_EQ(ours->occurrences[5].component, 2U);
+    EXPECT_EQ(ours->occurrences[0].component, 1U);
+    EXPECT_FALSE(ours->occurrences[1].is_override);
+}
+
+TEST(Occurrences, ThisAndFutureReachesAcrossRangeBounds)
+{
+    // The override moves its instances twelve hours earlier, so the instance of 6 January
+    // 09:00Z lies on 5 January 21:00Z, inside a range that ends before its original start.
+    auto override_event = "BEGIN:VEVENT\nUID:r\nDTSTAMP:20240101T000000Z\n"
+                          "RECURRENCE-ID;RANGE=THISANDFUTURE:20240103T090000Z\n"
+                          "DTSTART:20240102T210000Z\nDURATION:PT1H\nEND:VEVENT\n";
+    auto text = resource("DTSTART:20240101T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;COUNT=10\n",
+                         override_event);
+    auto ours = occurrences(parse(text), epoch("20240105T200000Z"), epoch("20240106T000000Z"), {});
+    ASSERT_TRUE(ours.has_value()) << ours.error().to_string();
+    EXPECT_EQ(starts_of(*ours), (std::vector<std::int64_t>{epoch("20240105T210000Z")}));
+}
+
+TEST(Occurrences, FloatingTimesUseFloatingZone)
+{
+    auto text = "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:x\nBEGIN:VEVENT\nUID:f\n"
+                "DTSTAMP:20240101T000000Z\nDTSTART:20240701T090000\nDURATION:PT1H\nEND:VEVENT\n"
+                "BEGIN:VEVENT\nUID:d\nDTSTAMP:20240101T000000Z\nDTSTART;VALUE=DATE:20240701\n"
+                "END:VEVENT\nEND:VCALENDAR\n";
+    auto calendar = parse(text);
+    calendar.components.erase(calendar.components.begin() + 1);
+    ExpansionOptions options;
+    options.floating_timezone = parse(resource("DTSTART:20240101T000000Z\n")).components.at(0);
+    auto ours =
+        occurrences(calendar, epoch("20240101T000000Z"), epoch("20250101T000000Z"), options);
+    ASSERT_TRUE(ours.has_value()) << ours.error().to_string();
+    // 09:00 in summer Berlin (UTC+2) is 07:00Z.
+    EXPECT_EQ(starts_of(*ours), (std::vector<std::int64_t>{epoch("20240701T070000Z")}));
+
+    auto all_day = parse(text);
+    all_day.components.erase(all_day.components.begin());
+    auto day = occurrences(all_day, epoch("20240101T000000Z"), epoch("20250101T000000Z"), options);
+    ASSERT_TRUE(day.has_value()) << day.error().to_string();
+    ASSERT_EQ(day->occurrences.size(), 1U);
+    EXPECT_EQ(day->occurrences[0].start, epoch("20240630T220000Z"));
+    EXPECT_EQ(day->occurrences[0].start_date, "20240701");
+    EXPECT_EQ(day->occurrences[0].end_date, "20240702");
+
+    ExpansionOptions broken;
+    broken.floating_timezone = Component{"VTIMEZONE", {}, {}, 0};
+    EXPECT_FALSE(occurrences(all_day, 0, 1, broken).has_value());
+}
+
 TEST(Occurrences, FindsSeriesStartedBeforeRange)
 {
     auto text = resource("DTSTART:20240220T090000Z\nDTEND:20240220T093000Z\nRRULE:FREQ=WEEKLY;COUNT=10\n");
