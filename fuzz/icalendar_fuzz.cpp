@@ -1,8 +1,10 @@
 // Feeds arbitrary bytes to the iCalendar checks a CalDAV PUT and an import run, to the jCal
-// reader, and expands what they accept, since calendar data comes from any client.
+// reader, and expands what they accept, since calendar data comes from any client. Repaired
+// text that fails the check again, or needs another repair, aborts.
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <string_view>
 
 #include "formats/icalendar/check.hpp"
@@ -30,7 +32,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string_view text(reinterpret_cast<const char*>(data), size);
     const auto limits = fuzz_limits();
 
-    static_cast<void>(ical::check_resource(text, "fuzz.ics", limits));
+    // The repaired text of a resource must pass the check as it is.
+    const auto put = ical::check_resource(text, "fuzz.ics", limits);
+    if (put.repaired && put.repaired->size() <= limits.max_resource_size) {
+        const auto again = ical::check_resource(*put.repaired, "fuzz.ics", limits);
+        if (!again.resource || again.repaired) {
+            std::abort();
+        }
+    }
     auto split = ical::split_calendar(text, "fuzz.ics", limits);
 
     ical::ExpansionOptions options;

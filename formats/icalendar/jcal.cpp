@@ -14,6 +14,40 @@ namespace {
 
 using nlohmann::json;
 
+// Deepest nesting of arrays and objects parse_jcal accepts. A calendar with components nested
+// Limits::max_nesting (8) levels deep needs about 21. Copying and converting the document
+// recurses once per level, so an unbounded depth would overflow the stack.
+constexpr std::size_t max_jcal_depth = 64;
+
+// Returns true when arrays and objects in the JSON `text` nest deeper than `limit`. Brackets
+// inside strings do not count.
+bool nests_deeper_than(std::string_view text, std::size_t limit)
+{
+    std::size_t depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (in_string) {
+            if (c == '\\') {
+                ++i;
+            } else if (c == '"') {
+                in_string = false;
+            }
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+        } else if (c == '[' || c == '{') {
+            if (++depth > limit) {
+                return true;
+            }
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            --depth;
+        }
+    }
+    return false;
+}
+
 std::string lower(std::string text)
 {
     std::ranges::transform(text, text.begin(), [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
@@ -160,6 +194,11 @@ Result<std::string> write_jcal(const std::vector<Component>& calendars)
 
 Result<std::vector<Component>> parse_jcal(std::string_view text, std::string_view path)
 {
+    if (nests_deeper_than(text, max_jcal_depth)) {
+        return make_error(Errc::parse_error,
+                          fmt::format("JSON nested deeper than {} levels", max_jcal_depth),
+                          SourceLocation{std::string(path), 0, 0});
+    }
     auto document = json::parse(text, nullptr, false);
     if (document.is_discarded()) {
         return make_error(Errc::parse_error, "invalid JSON", SourceLocation{std::string(path), 0, 0});

@@ -80,7 +80,9 @@ std::optional<json> recur_to_jcal(std::string_view value)
     json rule = json::object();
     for (const auto& [name, text] : *parts) {
         auto key = name;
-        std::ranges::transform(key, key.begin(), [](char c) { return static_cast<char>(std::tolower(c)); });
+        std::ranges::transform(key, key.begin(), [](char c) {
+            return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        });
         bool numeric = std::ranges::find(integer_parts, name) != integer_parts.end();
         json values = json::array();
         for (const auto& item : split_escaped(text, ',')) {
@@ -114,7 +116,9 @@ std::optional<std::string> recur_from_jcal(const json& rule)
     std::vector<std::string> parts;
     auto add_part = [&](const std::string& key, const json& value) -> bool {
         std::string name = key;
-        std::ranges::transform(name, name.begin(), [](char c) { return static_cast<char>(std::toupper(c)); });
+        std::ranges::transform(name, name.begin(), [](char c) {
+            return static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        });
         std::vector<std::string> items;
         for (const auto& item : value.is_array() ? value : json::array({value})) {
             if (item.is_number_integer()) {

@@ -41,6 +41,10 @@ private:
     ParsedFile& out_;
     std::vector<Component> open_;
     std::size_t component_count_ = 0;
+    // BEGINs seen below Limits::max_nesting that are not yet ended. Their components are not
+    // built, so a file of nested BEGIN lines cannot grow a tree deep enough to overflow the
+    // stack of the recursive walks and destructors.
+    std::size_t skipped_depth_ = 0;
 };
 
 // Returns the length of the UTF-8 sequence starting at `bytes[0]`, or 0 when it is invalid
@@ -228,9 +232,15 @@ void Parser::begin(const std::string& name, std::uint32_t line)
         report(Severity::error, line, 0,
                fmt::format("BEGIN:{} outside VCALENDAR: a file holds VCALENDAR objects", name));
     }
-    if (open_.size() >= limits_.max_nesting) {
-        report(Severity::error, line, 0,
-               fmt::format("components nested deeper than {} levels", limits_.max_nesting));
+    if (skipped_depth_ > 0 || open_.size() >= limits_.max_nesting) {
+        if (skipped_depth_ == 0) {
+            report(Severity::error, line, 0,
+                   fmt::format("components nested deeper than {} levels; the content until "
+                               "the matching END is ignored",
+                               limits_.max_nesting));
+        }
+        ++skipped_depth_;
+        return;
     }
     if (++component_count_ == limits_.max_components + 1) {
         report(Severity::error, line, 0,
@@ -241,6 +251,11 @@ void Parser::begin(const std::string& name, std::uint32_t line)
 
 void Parser::end(const std::string& name, std::uint32_t line)
 {
+    // NOTE: inside ignored components any END counts as the matching one, whatever its name.
+    if (skipped_depth_ > 0) {
+        --skipped_depth_;
+        return;
+    }
     if (open_.empty()) {
         report(Severity::error, line, 0, fmt::format("END:{} without a matching BEGIN", name));
         return;
@@ -286,6 +301,9 @@ void Parser::build(const std::vector<ContentLine>& lines)
                 continue;
             }
             property->name == "BEGIN" ? begin(name, content.line) : end(name, content.line);
+            continue;
+        }
+        if (skipped_depth_ > 0) {
             continue;
         }
         if (open_.empty()) {

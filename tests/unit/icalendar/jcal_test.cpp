@@ -95,6 +95,24 @@ TEST(Jcal, RejectsMalformedInput)
     EXPECT_NE(bad_date.error().message.find("$[1][0]"), std::string::npos) << bad_date.error().message;
 }
 
+// Copying a document of a million nested arrays recursed once per level and overflowed the
+// stack.
+TEST(Jcal, RejectsDeepNesting)
+{
+    const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+    auto parsed = parse_jcal(deep, "deep.json");
+    ASSERT_FALSE(parsed.has_value());
+    EXPECT_NE(parsed.error().message.find("nested deeper than"), std::string::npos)
+        << parsed.error().message;
+
+    // Brackets inside strings do not count towards the depth.
+    const std::string brackets(1000, '[');
+    auto quoted = parse_jcal(R"(["vcalendar", [["x-note", {}, "text", ")" + brackets + R"("]], []])",
+                             "quoted.json");
+    ASSERT_TRUE(quoted.has_value()) << quoted.error().message;
+    EXPECT_EQ(quoted->at(0).properties.at(0).value, brackets);
+}
+
 TEST(Jcal, RejectsUnconvertibleValue)
 {
     auto calendars = parse("BEGIN:VCALENDAR\nSEQUENCE:many\nEND:VCALENDAR\n");

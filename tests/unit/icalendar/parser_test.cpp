@@ -1,5 +1,8 @@
 #include "formats/icalendar/parser.hpp"
 
+#include <algorithm>
+#include <string>
+
 #include <gtest/gtest.h>
 
 namespace robur::icalendar {
@@ -140,6 +143,56 @@ TEST(CalendarParser, EnforcesSizeLimits)
                                     "END:VEVENT\nEND:VCALENDAR\n",
                                     "x", limits);
     EXPECT_TRUE(has_errors(many.diagnostics));
+}
+
+// Counts the levels of the deepest path from `component` down, `component` included.
+std::size_t nesting_depth(const Component& component)
+{
+    std::size_t deepest = 0;
+    for (const auto& child : component.components) {
+        deepest = std::max(deepest, nesting_depth(child));
+    }
+    return deepest + 1;
+}
+
+TEST(CalendarParser, IgnoresComponentsBelowMaxNesting)
+{
+    Limits limits;
+    limits.max_nesting = 2;
+    auto parsed = parse_calendar_text("BEGIN:VCALENDAR\nBEGIN:VEVENT\nBEGIN:VALARM\n"
+                                      "BEGIN:X-INNER\nACTION:DISPLAY\nEND:X-INNER\nEND:VALARM\n"
+                                      "UID:after-the-alarm\nEND:VEVENT\nEND:VCALENDAR\n",
+                                      "x", limits);
+    ASSERT_EQ(parsed.diagnostics.size(), 1U);
+    EXPECT_EQ(parsed.diagnostics[0].where.line, 3U);
+    EXPECT_NE(parsed.diagnostics[0].message.find("nested deeper than 2"), std::string::npos);
+
+    ASSERT_EQ(parsed.calendars.size(), 1U);
+    ASSERT_EQ(parsed.calendars[0].components.size(), 1U);
+    const auto& event = parsed.calendars[0].components[0];
+    EXPECT_TRUE(event.components.empty());
+    ASSERT_NE(event.find("UID"), nullptr);
+    EXPECT_EQ(event.find("UID")->value, "after-the-alarm");
+    EXPECT_EQ(event.find("ACTION"), nullptr);
+}
+
+// A resource of nothing but nested BEGIN lines used to build a tree as deep as the file has
+// lines, and destroying it overflowed the stack.
+TEST(CalendarParser, BoundsDepthOfNestedBegins)
+{
+    std::string text = "BEGIN:VCALENDAR\n";
+    for (int i = 0; i < 500000; ++i) {
+        text += "BEGIN:X\n";
+    }
+    auto parsed = parse(text);
+
+    ASSERT_TRUE(has_errors(parsed.diagnostics));
+    const auto nesting_errors = std::ranges::count_if(parsed.diagnostics, [](const Diagnostic& d) {
+        return d.message.find("nested deeper") != std::string::npos;
+    });
+    EXPECT_EQ(nesting_errors, 1);
+    ASSERT_EQ(parsed.calendars.size(), 1U);
+    EXPECT_LE(nesting_depth(parsed.calendars[0]), Limits{}.max_nesting);
 }
 
 TEST(CalendarWriter, FoldsAt75OctetsWithoutSplittingUtf8)
