@@ -1,7 +1,9 @@
 // Repository::commit: builds a tree from the expected head plus the requested changes, writes
 // the commit and moves the branch with a compare-and-swap.
 
+#include <algorithm>
 #include <set>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -20,12 +22,19 @@ bool is_supported_mode(std::uint32_t mode)
     return mode == mode_file || mode == mode_executable || mode == mode_symlink;
 }
 
-// Checks paths and modes, and rejects a request that names a path twice or changes both a
-// path and something below it, because one of the two would have to be a folder.
+bool is_below(const std::string& path, const std::string& folder)
+{
+    return path.size() > folder.size() && path.starts_with(folder) && path[folder.size()] == '/';
+}
+
+// Checks paths and modes, and rejects a request that names a path twice or writes both a path
+// and a path below it, because one of the two would have to be a folder. Removals come first
+// in the result, so a removed file or folder is gone before a write takes its place.
 Result<std::vector<CheckedChange>> check_changes(const std::vector<FileChange>& changes)
 {
     std::vector<CheckedChange> checked;
     std::set<std::string> paths;
+    std::set<std::string> written;
     for (const auto& change : changes) {
         auto path = check_repository_path(change.path);
         if (!path) {
@@ -40,19 +49,28 @@ Result<std::vector<CheckedChange>> check_changes(const std::vector<FileChange>& 
             return make_error(Errc::invalid_argument,
                               fmt::format("'{}' is changed twice in one commit", *path));
         }
+        if (change.content) {
+            written.insert(*path);
+        }
         checked.push_back(CheckedChange{*path, change.content, change.mode});
     }
 
-    for (const auto& path : paths) {
+    for (const auto& path : written) {
         for (std::size_t slash = path.find('/'); slash != std::string::npos;
              slash = path.find('/', slash + 1)) {
-            if (paths.count(path.substr(0, slash)) != 0) {
+            if (written.count(path.substr(0, slash)) != 0) {
                 return make_error(Errc::invalid_argument,
-                                  fmt::format("'{}' and '{}' cannot both change in one commit",
+                                  fmt::format("'{}' and '{}' cannot both be written in one "
+                                              "commit",
                                               path.substr(0, slash), path));
             }
         }
     }
+    // std::stable_partition rather than the ranges form, which clang 14 cannot compile
+    // against libstdc++ 12.
+    std::stable_partition(checked.begin(), checked.end(), [](const CheckedChange& change) {
+        return !change.content.has_value();
+    });
     return checked;
 }
 
@@ -135,17 +153,13 @@ Result<TreePtr> base_tree(git_repository* repo, const std::optional<ObjectId>& h
 }
 
 // Writes the blobs of the changes and the tree that results from applying them to `base`.
-Result<ObjectId> build_tree(git_repository* repo, git_tree* base,
-                            const std::vector<CheckedChange>& changes)
+// The changes must have passed check_against_tree() against `base`.
+Result<ObjectId> update_tree(git_repository* repo, git_tree* base,
+                             std::span<const CheckedChange> changes)
 {
     std::vector<git_tree_update> updates;
     updates.reserve(changes.size());
     for (const auto& change : changes) {
-        auto checked = check_against_tree(base, change);
-        if (!checked) {
-            return tl::unexpected<Error>(checked.error());
-        }
-
         git_tree_update update{};
         update.path = change.path.c_str();
         if (!change.content) {
@@ -167,6 +181,63 @@ Result<ObjectId> build_tree(git_repository* repo, git_tree* base,
         return git_failure("cannot build the new tree");
     }
     return to_object_id(tree);
+}
+
+// Returns true when a write takes the place of a removed folder (a file at the folder's path)
+// or of a removed file (files below the file's path).
+bool changes_a_type(std::span<const CheckedChange> removals, std::span<const CheckedChange> writes)
+{
+    return std::ranges::any_of(writes, [&](const CheckedChange& write) {
+        return std::ranges::any_of(removals, [&](const CheckedChange& removal) {
+            return is_below(removal.path, write.path) || is_below(write.path, removal.path);
+        });
+    });
+}
+
+Result<void> check_all_against_tree(git_tree* tree, std::span<const CheckedChange> changes)
+{
+    for (const auto& change : changes) {
+        if (auto checked = check_against_tree(tree, change); !checked) {
+            return checked;
+        }
+    }
+    return {};
+}
+
+// Builds the tree that results from applying the changes, which check_changes() put in order
+// with the removals first, to `base`. When a write takes the place of a removed file or
+// folder, the removals make an intermediate tree first. The writes are then checked against
+// the tree they land in, so a folder replaced by a file must have lost every file below it.
+// The intermediate tree stays in the object database, unreachable, until git gc prunes it.
+Result<ObjectId> build_tree(git_repository* repo, git_tree* base,
+                            const std::vector<CheckedChange>& changes)
+{
+    const auto first_write = std::ranges::find_if(
+        changes, [](const CheckedChange& change) { return change.content.has_value(); });
+    const std::span<const CheckedChange> removals(changes.begin(), first_write);
+    const std::span<const CheckedChange> writes(first_write, changes.end());
+    if (auto checked = check_all_against_tree(base, removals); !checked) {
+        return tl::unexpected<Error>(checked.error());
+    }
+    if (!changes_a_type(removals, writes)) {
+        if (auto checked = check_all_against_tree(base, writes); !checked) {
+            return tl::unexpected<Error>(checked.error());
+        }
+        return update_tree(repo, base, changes);
+    }
+
+    auto emptied = update_tree(repo, base, removals);
+    if (!emptied) {
+        return emptied;
+    }
+    auto intermediate = lookup_tree(repo, *emptied);
+    if (!intermediate) {
+        return tl::unexpected<Error>(intermediate.error());
+    }
+    if (auto checked = check_all_against_tree(intermediate->get(), writes); !checked) {
+        return tl::unexpected<Error>(checked.error());
+    }
+    return update_tree(repo, intermediate->get(), writes);
 }
 
 // Returns the branch a request names, defaulting to the one HEAD names.
@@ -394,7 +465,7 @@ Result<ObjectId> Repository::commit(const CommitRequest& request)
         return make_error(Errc::invalid_argument, "the commit message's first line is empty");
     }
 
-    std::lock_guard lock(handle_->mutex);
+    std::unique_lock lock(handle_->mutex);
     git_repository* repo = handle_->repo.get();
     auto branch = request_branch(repo, request.branch);
     if (!branch) {
@@ -425,12 +496,19 @@ Result<ObjectId> Repository::commit(const CommitRequest& request)
     }
 
     auto commit = publish_commit(repo, request, *branch, **tree, changes->size());
-    if (!commit || !checked_out) {
+    if (!commit) {
         return commit;
     }
-    if (auto applied = apply_to_worktree(repo, *changes); !applied) {
-        return tl::unexpected<Error>(worktree_failure(*branch, *commit, applied.error()));
+    if (checked_out) {
+        if (auto applied = apply_to_worktree(repo, *changes); !applied) {
+            return tl::unexpected<Error>(worktree_failure(*branch, *commit, applied.error()));
+        }
     }
+
+    // Packing opens the repository on its own, so other threads need not wait for it.
+    const std::filesystem::path git_dir = git_repository_path(repo);
+    lock.unlock();
+    pack_after_commit(git_dir);
     return commit;
 }
 

@@ -4,7 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "core/log.hpp"
+#include "store/background_packer.hpp"
 #include "store/libgit2.hpp"
+#include "store/pack.hpp"
 
 namespace robur::store {
 
@@ -262,6 +265,40 @@ Result<Signature> Repository::default_signature() const
                           "\"Your Name\" and git config user.email you@example.com");
     }
     return signature;
+}
+
+void Repository::set_auto_pack(AutoPack mode)
+{
+    auto_pack_ = mode;
+    if (mode != AutoPack::background) {
+        packer_.reset();
+    } else if (!packer_) {
+        packer_ = std::make_unique<BackgroundPacker>(git_dir());
+    }
+}
+
+void Repository::wait_for_packing() const
+{
+    if (packer_) {
+        packer_->wait_until_idle();
+    }
+}
+
+void Repository::pack_after_commit(const std::filesystem::path& git_dir)
+{
+    if (auto_pack_ == AutoPack::off || std::getenv("GIT_QUARANTINE_PATH") != nullptr ||
+        std::getenv("GIT_OBJECT_DIRECTORY") != nullptr) {
+        return;
+    }
+    if (packer_) {
+        packer_->schedule();
+        return;
+    }
+    auto report = pack_if_needed(git_dir);
+    if (!report) {
+        log::get("git")->warn("packing failed repository={} error=\"{}\"", git_dir.string(),
+                              report.error().message);
+    }
 }
 
 } // namespace robur::store

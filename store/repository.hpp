@@ -19,6 +19,16 @@ namespace detail {
 struct RepositoryHandle;
 }
 
+class BackgroundPacker;
+
+// The packing mode of Repository::commit (see store/pack.hpp). After each commit it checks the
+// repository as `git gc --auto` does, and packs when the check calls for it.
+enum class AutoPack {
+    synchronous, // check and pack before commit() returns; the default, for CLI commands
+    background,  // check and pack on a thread of the Repository's own, for servers
+    off,
+};
+
 // A Git repository, bare or with a work tree, opened through libgit2. Move-only. Calls on one
 // Repository and on its Snapshots are serialised by a lock, so they may come from any thread.
 // Errors carry Errc::not_found for missing repositories, revisions and paths, Errc::git_error
@@ -88,9 +98,13 @@ public:
     // tree update fails after the branch moved, the error is Errc::io_error and its message
     // names the commit.
     //
+    // One request may replace a folder by a file when it removes every file below the folder,
+    // or a file by a folder when it removes the file.
+    //
     // Other errors: invalid_argument for a bad path, mode or branch name, an empty first line
-    // of the message, or a request with no changes on a branch without commits; not_found for
-    // removing a missing file.
+    // of the message, or a request with no changes on a branch without commits. The same code
+    // comes for a request that writes both a path and a path below it, or that writes a file
+    // where a folder keeps files. not_found for removing a missing file.
     [[nodiscard]] Result<ObjectId> commit(const CommitRequest& request);
 
     // Lists at most `limit` commits reachable from `revision` (empty: HEAD), newest first,
@@ -118,10 +132,25 @@ public:
     // Errors: not_found when the name or the email is unset.
     [[nodiscard]] Result<Signature> default_signature() const;
 
+    // Chooses how commit() packs; call it before the Repository is shared between threads.
+    // Packing never fails a commit: its errors are logged on the "git" logger. commit() never
+    // packs while GIT_QUARANTINE_PATH or GIT_OBJECT_DIRECTORY is set, as in a pre-receive
+    // hook, because new objects may then live outside the repository's objects folder.
+    void set_auto_pack(AutoPack mode);
+
+    // Blocks until the background packing that commits have requested is done; returns at
+    // once unless the mode is AutoPack::background.
+    void wait_for_packing() const;
+
 private:
     explicit Repository(std::shared_ptr<detail::RepositoryHandle> handle);
 
+    // Packs, or requests packing, after a commit as the AutoPack mode sets.
+    void pack_after_commit(const std::filesystem::path& git_dir);
+
     std::shared_ptr<detail::RepositoryHandle> handle_;
+    AutoPack auto_pack_ = AutoPack::synchronous;
+    std::unique_ptr<BackgroundPacker> packer_; // set in AutoPack::background mode
 };
 
 // Normalises a branch argument: "" stays "", "NAME" becomes "refs/heads/NAME", and a name

@@ -1,5 +1,6 @@
 #include "store/worktree.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -182,6 +183,32 @@ std::optional<std::string> find_blocked_folder(const fs::path& workdir, const st
     return std::nullopt;
 }
 
+bool is_removed(const std::vector<CheckedChange>& changes, const std::string& path)
+{
+    return std::ranges::any_of(changes, [&](const CheckedChange& change) {
+        return !change.content && change.path == path;
+    });
+}
+
+// Returns true when every file in the work tree folder `folder` is removed by `changes`, so
+// the folder is gone before a file is written in its place.
+bool emptied_by_removals(const fs::path& workdir, const std::string& folder,
+                         const std::vector<CheckedChange>& changes)
+{
+    std::error_code error;
+    fs::recursive_directory_iterator entry(workdir / folder, error);
+    for (; !error && entry != fs::recursive_directory_iterator(); entry.increment(error)) {
+        if (entry->symlink_status(error).type() == fs::file_type::directory) {
+            continue;
+        }
+        const auto path = entry->path().lexically_relative(workdir).generic_string();
+        if (!is_removed(changes, path)) {
+            return false;
+        }
+    }
+    return !error;
+}
+
 } // namespace
 
 Result<void> check_paths_clean(git_repository* repo, const std::vector<CheckedChange>& changes)
@@ -191,6 +218,10 @@ Result<void> check_paths_clean(git_repository* repo, const std::vector<CheckedCh
     for (const auto& change : changes) {
         if (workdir != nullptr) {
             if (auto blocked = find_blocked_folder(workdir, change.path)) {
+                // A file that the same commit removes makes way for the folder.
+                if (change.content && is_removed(changes, *blocked)) {
+                    continue;
+                }
                 faults.push_back(fmt::format("{} (the work tree has a file or symlink at {})",
                                              change.path, *blocked));
                 continue;
@@ -203,6 +234,10 @@ Result<void> check_paths_clean(git_repository* repo, const std::vector<CheckedCh
             continue;
         }
         if (rc == GIT_EAMBIGUOUS) {
+            if (change.content && workdir != nullptr &&
+                emptied_by_removals(workdir, change.path, changes)) {
+                continue;
+            }
             faults.push_back(fmt::format("{} (a folder in the work tree)", change.path));
             continue;
         }

@@ -1,7 +1,5 @@
 #include "servers/caldav/handler.hpp"
 
-#include <algorithm>
-
 #include <fmt/format.h>
 
 #include "core/log.hpp"
@@ -34,6 +32,8 @@ Response make_xml_response(const Request& request, http::status status, std::str
 Handler::Handler(store::Repository repository, HandlerSettings settings)
     : repository_(std::move(repository)), settings_(std::move(settings))
 {
+    // Packing a large calendar can take minutes, so it never runs on a request's thread.
+    repository_.set_auto_pack(store::AutoPack::background);
 }
 
 Result<store::Snapshot> Handler::head_snapshot() const
@@ -219,61 +219,15 @@ Response Handler::dispatch(const RequestContext& context)
     return response;
 }
 
-namespace {
-
-bool is_below(const std::string& path, const std::string& folder)
-{
-    return path.size() > folder.size() && path.starts_with(folder) && path[folder.size()] == '/';
-}
-
-// Splits off the removals that make way for a file where a folder was, or a folder where a
-// file was. The store cannot change a path and a path below it in one commit, so these
-// removals go into a commit of their own before the rest.
-std::vector<store::FileChange> split_type_changes(std::vector<store::FileChange>& changes)
-{
-    std::vector<bool> clashes(changes.size(), false);
-    for (std::size_t i = 0; i < changes.size(); ++i) {
-        const auto& change = changes[i];
-        clashes[i] = !change.content &&
-                     std::any_of(changes.begin(), changes.end(), [&](const auto& other) {
-                         return other.content && (is_below(change.path, other.path) ||
-                                                  is_below(other.path, change.path));
-                     });
-    }
-    std::vector<store::FileChange> first;
-    std::vector<store::FileChange> rest;
-    for (std::size_t i = 0; i < changes.size(); ++i) {
-        (clashes[i] ? first : rest).push_back(std::move(changes[i]));
-    }
-    changes = std::move(rest);
-    return first;
-}
-
-} // namespace
-
 Result<store::ObjectId> Handler::commit_plan(const RequestContext& context,
                                              const store::ObjectId& head, WritePlan& plan)
 {
     store::CommitRequest request{.branch = settings_.branch,
                                  .expected_head = head,
-                                 .changes = {},
+                                 .changes = std::move(plan.changes),
                                  .author = author(context.user),
                                  .committer = std::nullopt,
                                  .message = plan.message};
-    auto removals = split_type_changes(plan.changes);
-    if (!removals.empty()) {
-        // NOTE: a request that replaces a collection by a resource (or the reverse) makes two
-        // commits. If the second loses a race, the retry finds the destination already gone.
-        request.changes = std::move(removals);
-        request.message = plan.message + " (step 1 of 2: remove the replaced resource)";
-        auto first = repository_.commit(request);
-        if (!first) {
-            return first;
-        }
-        request.expected_head = *first;
-        request.message = plan.message + " (step 2 of 2)";
-    }
-    request.changes = std::move(plan.changes);
     return repository_.commit(request);
 }
 

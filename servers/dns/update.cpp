@@ -1,6 +1,7 @@
 #include "servers/dns/update.hpp"
 
 #include <algorithm>
+#include <csignal>
 #include <cstring>
 #include <set>
 #include <thread>
@@ -168,10 +169,20 @@ void push_commit(const store::Repository& repository, const std::string& remote,
     environment.push_back(no_prompt.data());
     environment.push_back(nullptr);
 
+    // An empty signal mask, because `robur serve dns` blocks the signals it waits for and a
+    // child would otherwise inherit that mask.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    sigset_t empty;
+    sigemptyset(&empty);
+    posix_spawnattr_setsigmask(&attributes, &empty);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGMASK);
+
     const auto logger = log::get("dns");
     pid_t pid = 0;
     const int spawned =
-        posix_spawnp(&pid, "git", nullptr, nullptr, argv.data(), environment.data());
+        posix_spawnp(&pid, "git", nullptr, &attributes, argv.data(), environment.data());
+    posix_spawnattr_destroy(&attributes);
     if (spawned != 0) {
         logger->warn("update push failed remote={} reason=\"cannot start git: {}\"", remote,
                      std::strerror(spawned));
@@ -365,6 +376,8 @@ Result<UpdateResult> UpdateAttempt::commit(const LoadedZone& loaded, const zone:
 ZoneUpdater::ZoneUpdater(store::Repository repository, UpdateOptions options)
     : repository_(std::move(repository)), options_(std::move(options))
 {
+    // Packing a large zone's history can take minutes, and the update thread must not wait.
+    repository_.set_auto_pack(store::AutoPack::background);
 }
 
 UpdateResult ZoneUpdater::apply(std::span<const std::uint8_t> message, const std::string& author)

@@ -258,6 +258,54 @@ TEST_F(CommitTest, CommitsToOtherBranch)
     EXPECT_FALSE(*parent);
 }
 
+TEST_F(CommitTest, ReplacesFolderByFileInOneCommit)
+{
+    auto seeded = repo_->commit(request_on(
+        head_, {write("cal/work/.collection", "c\n"), write("cal/work/a.ics", "a\n")}));
+    ASSERT_TRUE(seeded) << seeded.error().message;
+
+    auto replaced = repo_->commit(request_on(*seeded, {remove("cal/work/.collection"),
+                                                       write("cal/work", "file\n"),
+                                                       remove("cal/work/a.ics")}));
+    ASSERT_TRUE(replaced) << replaced.error().message;
+    EXPECT_EQ(read_at("HEAD", "cal/work"), "file\n");
+    EXPECT_EQ(git(bare_, "ls-tree -r --name-only HEAD cal"), "cal/work\n");
+    auto parent = repo_->parent(*replaced);
+    ASSERT_TRUE(parent);
+    ASSERT_TRUE(*parent);
+    EXPECT_EQ(**parent, *seeded);
+    EXPECT_EQ(git(bare_, "fsck --no-progress"), "");
+}
+
+TEST_F(CommitTest, ReplacesFileByFolderInOneCommit)
+{
+    auto replaced = repo_->commit(request_on(
+        head_, {write("zones/a.zone/x", "x\n"), remove("zones/a.zone"),
+                write("zones/a.zone/y/z", "z\n")}));
+    ASSERT_TRUE(replaced) << replaced.error().message;
+    EXPECT_EQ(read_at("HEAD", "zones/a.zone/x"), "x\n");
+    EXPECT_EQ(read_at("HEAD", "zones/a.zone/y/z"), "z\n");
+    EXPECT_EQ(git(bare_, "ls-tree -r --name-only HEAD zones"),
+              "zones/a.zone/x\nzones/a.zone/y/z\n");
+    // The intermediate tree without zones/a.zone is left unreachable, for git gc to prune.
+    EXPECT_EQ(git(bare_, "fsck --no-progress --no-dangling"), "");
+}
+
+TEST_F(CommitTest, RejectsFolderReplacementKeepingFiles)
+{
+    auto seeded = repo_->commit(request_on(
+        head_, {write("cal/work/a.ics", "a\n"), write("cal/work/b.ics", "b\n")}));
+    ASSERT_TRUE(seeded) << seeded.error().message;
+
+    auto replaced = repo_->commit(
+        request_on(*seeded, {remove("cal/work/a.ics"), write("cal/work", "file\n")}));
+    ASSERT_FALSE(replaced);
+    EXPECT_EQ(replaced.error().code, Errc::invalid_argument);
+    EXPECT_NE(replaced.error().message.find("'cal/work' is a folder"), std::string::npos)
+        << replaced.error().message;
+    EXPECT_EQ(git_rev(bare_, "HEAD"), seeded->to_string());
+}
+
 TEST_F(CommitTest, RejectsInvalidRequests)
 {
     struct Case {
@@ -273,6 +321,16 @@ TEST_F(CommitTest, RejectsInvalidRequests)
         {"twice", request_on(head_, {write("b", "1"), write("b", "2")}), Errc::invalid_argument},
         {"file and below", request_on(head_, {write("c", "1"), write("c/d", "2")}),
          Errc::invalid_argument},
+        {"file and below a removal",
+         request_on(head_, {write("zones/a.zone", "1"), write("zones/a.zone/d", "2"),
+                            remove("zones/a.zone/e")}),
+         Errc::invalid_argument},
+        {"removed file and below",
+         request_on(head_, {remove("zones/a.zone"), remove("zones/a.zone/d")}),
+         Errc::not_found},
+        {"folder below a kept file",
+         request_on(head_, {remove("robur.conf/x"), write("robur.conf/y", "y")}),
+         Errc::not_found},
         {"mode", request_on(head_, {write("x", "x", 0100600)}), Errc::invalid_argument},
         {"empty message", request_on(head_, {write("x", "x")}, ""), Errc::invalid_argument},
         {"remove missing", request_on(head_, {remove("zones/none.zone")}), Errc::not_found},

@@ -183,6 +183,34 @@ TEST_F(WorktreeTest, RejectsFileWhereFolderBelongs)
     EXPECT_EQ(git_rev(work_, "HEAD"), head_.to_string());
 }
 
+TEST_F(WorktreeTest, ReplacesFolderAndFileInWorkTree)
+{
+    const FileChange removal{"zones/old/c.zone", std::nullopt, mode_file};
+    auto folder_to_file = repo_->commit(request_on(head_, {write("zones/old", "file\n"), removal}));
+    ASSERT_TRUE(folder_to_file) << folder_to_file.error().message;
+    EXPECT_EQ(read_file(work_ / "zones/old"), "file\n");
+    EXPECT_EQ(status(), "");
+
+    const FileChange file_removal{"zones/old", std::nullopt, mode_file};
+    auto file_to_folder = repo_->commit(
+        request_on(*folder_to_file, {write("zones/old/d.zone", "d\n"), file_removal}));
+    ASSERT_TRUE(file_to_folder) << file_to_folder.error().message;
+    EXPECT_EQ(read_file(work_ / "zones/old/d.zone"), "d\n");
+    EXPECT_EQ(status(), "");
+}
+
+TEST_F(WorktreeTest, RejectsFolderReplacementOverUntrackedFile)
+{
+    write_file(work_ / "zones/old/mine.txt", "mine\n");
+    const FileChange removal{"zones/old/c.zone", std::nullopt, mode_file};
+
+    auto id = repo_->commit(request_on(head_, {write("zones/old", "file\n"), removal}));
+    ASSERT_FALSE(id);
+    EXPECT_EQ(id.error().code, Errc::dirty_worktree);
+    EXPECT_EQ(read_file(work_ / "zones/old/mine.txt"), "mine\n");
+    EXPECT_EQ(git_rev(work_, "HEAD"), head_.to_string());
+}
+
 TEST_F(WorktreeTest, GitCommitAfterSnapshotConflicts)
 {
     auto snapshot = repo_->snapshot();
