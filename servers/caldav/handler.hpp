@@ -14,6 +14,7 @@
 #include "servers/caldav/auth.hpp"
 #include "servers/caldav/dav_path.hpp"
 #include "servers/caldav/resource.hpp"
+#include "servers/caldav/resource_cache.hpp"
 #include "servers/caldav/uid_index.hpp"
 #include "servers/caldav/user_file.hpp"
 #include "servers/caldav/xml.hpp"
@@ -117,6 +118,9 @@ private:
     Response report_sync_collection(const RequestContext& context,
                                     const store::Snapshot& snapshot, const Node& node,
                                     const XmlElement& body);
+    Response report_addressbook_query(const RequestContext& context,
+                                      const store::Snapshot& snapshot, const Node& node,
+                                      const XmlElement& body);
 
     [[nodiscard]] bool may_read(const UserRecord& user, const store::Snapshot& snapshot,
                                 const DavPath& path) const;
@@ -127,7 +131,8 @@ private:
     store::Repository repository_;
     HandlerSettings settings_;
     CredentialCache credentials_;
-    UidIndex uid_index_;
+    ResourceCache resources_;
+    UidIndex uid_index_{resources_};
 };
 
 // Converts Beast's string_view (boost::string_view in Boost 1.74) to std::string_view.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "servers/caldav/handler.hpp"
+#include "servers/caldav/member_list.hpp"
 #include "servers/caldav/multistatus.hpp"
 #include "servers/caldav/properties.hpp"
 #include "servers/caldav/request_util.hpp"
@@ -83,14 +84,16 @@ std::vector<PropertyResult> properties_of(const PropertyContext& context, const 
         return results;
     }
 
-    std::vector<XmlName> names = request.names;
+    // DAV:prop, which clients send for every member of a Depth: 1 listing, copies no names.
+    std::vector<XmlName> allprop_names;
     if (request.kind == PropfindKind::allprop) {
-        names = live_property_names(node);
+        allprop_names = live_property_names(node);
         for (const auto& property : dead) {
-            names.push_back({property.ns, property.name});
+            allprop_names.push_back({property.ns, property.name});
         }
-        names.insert(names.end(), request.names.begin(), request.names.end());
+        allprop_names.insert(allprop_names.end(), request.names.begin(), request.names.end());
     }
+    const auto& names = request.kind == PropfindKind::allprop ? allprop_names : request.names;
     for (const auto& name : names) {
         if (auto value = live_property(context, node, name)) {
             results.push_back({name, std::move(*value), 200, {}});
@@ -143,7 +146,7 @@ Response Handler::propfind(const RequestContext& context)
 
     std::vector<Node> nodes = {*node};
     if (depth == Depth::one && node->is_collection()) {
-        auto members = list_members(*snapshot, *node);
+        auto members = list_collection_members(*snapshot, *node);
         if (!members) {
             return error_response(context.request, members.error());
         }
@@ -156,7 +159,7 @@ Response Handler::propfind(const RequestContext& context)
         }
         nodes.insert(nodes.end(), members->begin(), members->end());
     }
-    const PropertyContext property_context{*snapshot, context.user, settings_};
+    const PropertyContext property_context{*snapshot, context.user, settings_, &resources_};
     Multistatus multistatus;
     for (const auto& member : nodes) {
         multistatus.add_properties(member.href(), properties_of(property_context, member, *request));

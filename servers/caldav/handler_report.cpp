@@ -1,7 +1,7 @@
 // REPORT: calendar-multiget (RFC 4791 section 7.9), calendar-query (section 7.8),
-// free-busy-query (section 7.10), addressbook-multiget (RFC 6352 section 8.7) and
-// sync-collection (RFC 6578). Each report is one function; the others get 403
-// DAV:supported-report.
+// free-busy-query (section 7.10), addressbook-multiget (RFC 6352 section 8.7),
+// addressbook-query (section 8.6) and sync-collection (RFC 6578). Each report is one
+// function; the others get 403 DAV:supported-report.
 
 #include <chrono>
 
@@ -9,8 +9,12 @@
 
 #include "core/log.hpp"
 #include "formats/icalendar/parser.hpp"
+#include "formats/vcard/content_line.hpp"
+#include "servers/caldav/addressbook_query.hpp"
 #include "servers/caldav/calendar_query.hpp"
+#include "servers/caldav/calendar_zone.hpp"
 #include "servers/caldav/handler.hpp"
+#include "servers/caldav/member_list.hpp"
 #include "servers/caldav/multistatus.hpp"
 #include "servers/caldav/properties.hpp"
 #include "servers/caldav/request_util.hpp"
@@ -38,6 +42,7 @@ struct CalendarDataRequest {
     std::optional<TimeRange> expand; // CALDAV:expand: instances in this range, in UTC
     std::optional<TimeRange> limit;  // CALDAV:limit-recurrence-set
     std::optional<ComponentSelection> selection; // CALDAV:comp: partial retrieval
+    FloatingZone floating; // the zone floating times are expanded in
 };
 
 // Parses the range of CALDAV:expand or CALDAV:limit-recurrence-set, which RFC 4791 section
@@ -101,13 +106,13 @@ std::string calendar_data_text(std::string content, const CalendarDataRequest& r
 
     auto calendar = std::move(parsed.calendars.front());
     if (request.expand) {
-        auto expanded = expand_component(calendar, *request.expand);
+        auto expanded = expand_component(calendar, *request.expand, request.floating);
         if (!expanded) {
             return content;
         }
         calendar = std::move(*expanded);
     } else if (request.limit) {
-        calendar = limit_recurrence_set(calendar, *request.limit);
+        calendar = limit_recurrence_set(calendar, *request.limit, request.floating);
     }
     if (request.selection) {
         calendar = select_parts(calendar, *request.selection);
@@ -115,20 +120,47 @@ std::string calendar_data_text(std::string content, const CalendarDataRequest& r
     return icalendar::write_component(calendar);
 }
 
+// Builds the CARDDAV:address-data of an address object resource, or nullopt when it cannot
+// be read. A failed version conversion gives 415 with CARDDAV:supported-address-data-conversion,
+// as the example of RFC 6352 section 8.7.2 shows.
+std::optional<PropertyResult> address_data_property(const PropertyContext& context,
+                                                    const Node& node,
+                                                    const AddressDataRequest& request)
+{
+    const auto path = node.path.repository_path();
+    auto content = context.snapshot.read(path);
+    if (!content) {
+        return std::nullopt;
+    }
+    auto text = address_data_text(std::move(*content), request, path);
+    if (!text) {
+        log::get("caldav")->debug("address-data conversion failed path={} error=\"{}\"", path,
+                                  text.error());
+        return PropertyResult{address_data, {}, 415,
+                              element_xml({std::string(carddav_ns),
+                                           "supported-address-data-conversion"})};
+    }
+    return PropertyResult{address_data, escape_xml(*text), 200, {}};
+}
+
 std::vector<PropertyResult> member_properties(const PropertyContext& context, const Node& node,
                                               const std::vector<XmlName>& names,
-                                              const CalendarDataRequest& data_request = {})
+                                              const CalendarDataRequest& data_request = {},
+                                              const AddressDataRequest& address_request = {})
 {
     std::vector<PropertyResult> results;
     for (const auto& name : names) {
-        if ((name == calendar_data && node.kind == NodeKind::calendar_object) ||
-            (name == address_data && node.kind == NodeKind::address_object)) {
+        if (name == address_data && node.kind == NodeKind::address_object) {
+            if (auto property = address_data_property(context, node, address_request)) {
+                results.push_back(std::move(*property));
+                continue;
+            }
+        }
+        if (name == calendar_data && node.kind == NodeKind::calendar_object) {
             auto content = context.snapshot.read(node.path.repository_path());
             if (content) {
-                auto text = name == calendar_data
-                                ? calendar_data_text(std::move(*content), data_request,
-                                                     node.path.repository_path())
-                                : std::move(*content);
+                auto text = calendar_data_text(std::move(*content), data_request,
+                                               node.path.repository_path());
                 results.push_back({name, escape_xml(text), 200, {}});
                 continue;
             }
@@ -150,10 +182,48 @@ Response filter_error_response(const Request& request, const FilterError& error)
                              error_body(error.precondition, escape_xml(error.message)));
 }
 
+// Builds the 403 (or, without a precondition, 400) response to a rejected addressbook-query
+// or address-data request.
+Response query_error_response(const Request& request, const QueryError& error)
+{
+    log::get("caldav")->debug("report rejected target={} precondition={} error=\"{}\"",
+                              as_std(request.target()),
+                              error.precondition ? error.precondition->local : "none",
+                              error.message);
+    if (!error.precondition) {
+        return make_response(request, http::status::bad_request, error.message + "\n");
+    }
+    return make_xml_response(request, http::status::forbidden,
+                             error_body(*error.precondition, error.content));
+}
+
+// Returns the address object resources among `members` that match the filter, in order. A
+// resource that no longer parses as one vCard (stored before a rule was added) matches nothing.
+std::vector<const Node*> matching_cards(const store::Snapshot& snapshot,
+                                        const std::vector<Node>& members, const CardFilter& filter)
+{
+    std::vector<const Node*> matched;
+    for (const auto& member : members) {
+        if (member.kind != NodeKind::address_object) {
+            continue;
+        }
+        const auto path = member.path.repository_path();
+        auto content = snapshot.read(path);
+        if (!content) {
+            continue;
+        }
+        auto parsed = vcard::read_cards(*content, path, vcard::ReadLimits{});
+        if (parsed.cards.size() == 1 && matches_card(filter, parsed.cards.front())) {
+            matched.push_back(&member);
+        }
+    }
+    return matched;
+}
+
 // Builds the response to a free-busy-query (RFC 4791 section 7.10) on a calendar collection:
 // one VFREEBUSY with the busy time in its range.
 Response report_free_busy(const RequestContext& context, const store::Snapshot& snapshot,
-                          const Node& node, const XmlElement& body)
+                          const Node& node, const XmlElement& body, ResourceCache& resources)
 {
     if (node.kind != NodeKind::calendar) {
         return make_xml_response(context.request, http::status::forbidden,
@@ -172,7 +242,11 @@ Response report_free_busy(const RequestContext& context, const store::Snapshot& 
         return make_response(context.request, http::status::bad_request,
                              fmt::format("free-busy-query: {}\n", message));
     }
-    auto members = list_members(snapshot, node);
+    auto floating = report_floating_zone(snapshot, node, &body);
+    if (!floating) {
+        return filter_error_response(context.request, floating.error());
+    }
+    auto members = list_collection_members(snapshot, node);
     if (!members) {
         return error_response(context.request, members.error());
     }
@@ -180,13 +254,16 @@ Response report_free_busy(const RequestContext& context, const store::Snapshot& 
     std::vector<BusyPeriod> periods;
     for (const auto& member : *members) {
         const auto path = member.path.repository_path();
-        auto content = snapshot.read(path);
-        if (member.kind != NodeKind::calendar_object || !content) {
+        if (member.kind != NodeKind::calendar_object || !member.blob) {
             continue;
         }
-        auto parsed = icalendar::parse_calendar_text(*content, path, icalendar::Limits{});
-        if (parsed.calendars.size() == 1) {
-            add_busy_periods(parsed.calendars.front(), *range, periods);
+        auto facts = resources.facts(snapshot, path, *member.blob, true);
+        if (!facts || !(*facts)->calendar || !may_overlap(*(*facts)->calendar, *range)) {
+            continue;
+        }
+        auto calendar = resources.parsed_calendar(snapshot, path, **facts);
+        if (calendar && *calendar) {
+            add_busy_periods(**calendar, *range, periods, *floating);
         }
     }
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -230,9 +307,11 @@ Response Handler::report(const RequestContext& context)
         return report_calendar_query(context, *snapshot, *node, *body);
     }
     if (body->is(caldav_ns, "free-busy-query")) {
-        return report_free_busy(context, *snapshot, *node, *body);
+        return report_free_busy(context, *snapshot, *node, *body, resources_);
     }
-    // TODO: addressbook-query plugs in here.
+    if (body->is(carddav_ns, "addressbook-query")) {
+        return report_addressbook_query(context, *snapshot, *node, *body);
+    }
     return make_xml_response(context.request, http::status::forbidden,
                              error_body({"DAV:", "supported-report"}));
 }
@@ -244,6 +323,11 @@ Response Handler::report_multiget(const RequestContext& context, const store::Sn
     if (!data_request) {
         return filter_error_response(context.request, data_request.error());
     }
+    auto address_request = parse_address_data_request(body);
+    if (!address_request) {
+        return query_error_response(context.request, address_request.error());
+    }
+    data_request->floating = report_floating_zone(snapshot, node, nullptr).value_or(FloatingZone{});
     const auto names = requested_names(body);
     const PropertyContext property_context{snapshot, context.user, settings_};
     Multistatus multistatus;
@@ -262,8 +346,9 @@ Response Handler::report_multiget(const RequestContext& context, const store::Sn
             multistatus.add_status(text, 404);
             continue;
         }
-        multistatus.add_properties(
-            member->href(), member_properties(property_context, *member, names, *data_request));
+        multistatus.add_properties(member->href(),
+                                   member_properties(property_context, *member, names,
+                                                     *data_request, *address_request));
     }
     return make_xml_response(context.request, http::status::multi_status, multistatus.finish());
 }
@@ -290,9 +375,14 @@ Response Handler::report_calendar_query(const RequestContext& context,
     if (!data_request) {
         return filter_error_response(context.request, data_request.error());
     }
+    auto floating = report_floating_zone(snapshot, node, &body);
+    if (!floating) {
+        return filter_error_response(context.request, floating.error());
+    }
+    data_request->floating = std::move(*floating);
     std::vector<Node> members{node};
     if (node.kind == NodeKind::calendar) {
-        auto listed = list_members(snapshot, node);
+        auto listed = list_collection_members(snapshot, node);
         if (!listed) {
             return error_response(context.request, listed.error());
         }
@@ -300,17 +390,15 @@ Response Handler::report_calendar_query(const RequestContext& context,
     }
 
     const auto names = requested_names(body);
-    const PropertyContext property_context{snapshot, context.user, settings_};
+    const PropertyContext property_context{snapshot, context.user, settings_, &resources_};
     Multistatus multistatus;
     for (const auto& member : members) {
-        const auto path = member.path.repository_path();
-        auto content = snapshot.read(path);
-        if (member.kind != NodeKind::calendar_object || !content) {
+        if (member.kind != NodeKind::calendar_object || !member.blob) {
             continue;
         }
-        // A resource that no longer parses (stored before a rule was added) matches nothing.
-        auto parsed = icalendar::parse_calendar_text(*content, path, icalendar::Limits{});
-        if (parsed.calendars.size() != 1 || !matches_filter(*filter, parsed.calendars.front())) {
+        auto matched = resources_.matches(snapshot, member.path.repository_path(), *member.blob,
+                                          *filter, data_request->floating);
+        if (!matched || !*matched) {
             continue;
         }
         multistatus.add_properties(
@@ -361,6 +449,70 @@ Response Handler::report_sync_collection(const RequestContext& context,
     }
     multistatus.add_raw(element_xml({"DAV:", "sync-token"},
                                     escape_xml(sync_token_for(snapshot.commit_id()))));
+    return make_xml_response(context.request, http::status::multi_status, multistatus.finish());
+}
+
+// Runs an addressbook-query (RFC 6352 section 8.6) on an address book or on one address object
+// resource. In an address book the filter selects among the members at Depth 1 or infinity,
+// and nothing at Depth 0. A request without Depth is read as Depth 1.
+Response Handler::report_addressbook_query(const RequestContext& context,
+                                           const store::Snapshot& snapshot, const Node& node,
+                                           const XmlElement& body)
+{
+    if (node.kind != NodeKind::addressbook && node.kind != NodeKind::address_object) {
+        return make_xml_response(context.request, http::status::forbidden,
+                                 error_body({"DAV:", "supported-report"}));
+    }
+    const auto depth = depth_header(context.request).value_or(Depth::one);
+    if (depth == Depth::invalid) {
+        return make_response(context.request, http::status::bad_request,
+                             "Depth must be 0, 1 or infinity\n");
+    }
+    const auto* filter_element = body.child(carddav_ns, "filter");
+    if (filter_element == nullptr) {
+        return make_response(context.request, http::status::bad_request,
+                             "addressbook-query without a CARDDAV:filter element\n");
+    }
+    auto filter = parse_card_filter(*filter_element);
+    if (!filter) {
+        return query_error_response(context.request, filter.error());
+    }
+    auto limit = parse_result_limit(body);
+    if (!limit) {
+        return query_error_response(context.request, limit.error());
+    }
+    auto address_request = parse_address_data_request(body);
+    if (!address_request) {
+        return query_error_response(context.request, address_request.error());
+    }
+
+    std::vector<Node> members{node};
+    if (node.kind == NodeKind::addressbook) {
+        // Depth 0 scopes the query to the address book itself, which is no address object.
+        auto listed = depth == Depth::zero ? Result<std::vector<Node>>{}
+                                           : list_members(snapshot, node);
+        if (!listed) {
+            return error_response(context.request, listed.error());
+        }
+        members = std::move(*listed);
+    }
+    auto matched = matching_cards(snapshot, members, *filter);
+
+    // RFC 6352 section 8.6.1: a result set cut to the client's limit carries a 507 response
+    // for the Request-URI with DAV:number-of-matches-within-limits.
+    Multistatus multistatus;
+    if (*limit && matched.size() > **limit) {
+        matched.resize(**limit);
+        multistatus.add_status(node.href(), 507,
+                               element_xml({"DAV:", "number-of-matches-within-limits"}));
+    }
+    const auto names = requested_names(body);
+    const PropertyContext property_context{snapshot, context.user, settings_};
+    for (const auto* member : matched) {
+        multistatus.add_properties(member->href(),
+                                   member_properties(property_context, *member, names, {},
+                                                     *address_request));
+    }
     return make_xml_response(context.request, http::status::multi_status, multistatus.finish());
 }
 

@@ -1,6 +1,9 @@
 #include "servers/caldav/http_server.hpp"
 
+#include <cerrno>
 #include <charconv>
+#include <cstdio>
+#include <cstring>
 
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -285,6 +288,66 @@ namespace {
 
 using reuse_port = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
+// Checks that `path` can be opened for reading. Boost.Asio 1.74 with OpenSSL 3.0 reports a
+// missing or unreadable file only as "asio.ssl error". Errors: invalid_argument naming the
+// file and the system's reason.
+Result<void> check_readable(const std::filesystem::path& path)
+{
+    const std::unique_ptr<std::FILE, decltype(&std::fclose)> file(
+        std::fopen(path.c_str(), "rb"), &std::fclose);
+    if (!file) {
+        return make_error(Errc::invalid_argument, fmt::format("{}: cannot read the TLS file: {}",
+                                                              path.string(),
+                                                              std::strerror(errno)));
+    }
+    return {};
+}
+
+// Restricts `context` to TLS 1.2 and later and loads the certificate chain and private key.
+// Errors: invalid_argument naming the file that is unreadable, not PEM, encrypted, or contains a
+// key that does not match the certificate.
+Result<void> load_tls_files(asio::ssl::context& context,
+                            const std::filesystem::path& certificate,
+                            const std::filesystem::path& key)
+{
+    context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                        asio::ssl::context::no_tlsv1_1);
+    // Without a callback OpenSSL would prompt on the terminal for the passphrase of an
+    // encrypted key, so a server started unattended would hang. An empty passphrase makes
+    // the load fail instead.
+    context.set_password_callback(
+        [](std::size_t, asio::ssl::context::password_purpose) { return std::string(); });
+
+    for (const auto* path : {&certificate, &key}) {
+        if (auto readable = check_readable(*path); !readable) {
+            return readable;
+        }
+    }
+
+    boost::system::error_code error;
+    context.use_certificate_chain_file(certificate.string(), error);
+    if (error) {
+        return make_error(Errc::invalid_argument,
+                          fmt::format("{}: cannot load the TLS certificate chain: {}",
+                                      certificate.string(), error.message()));
+    }
+    context.use_private_key_file(key.string(), asio::ssl::context::pem, error);
+    if (error) {
+        return make_error(Errc::invalid_argument,
+                          fmt::format("{}: cannot load the TLS private key: {}; expected an "
+                                      "unencrypted PEM key that matches the certificate",
+                                      key.string(), error.message()));
+    }
+    if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
+        return make_error(Errc::invalid_argument,
+                          fmt::format("{}: the TLS private key does not match the certificate "
+                                      "in {}",
+                                      key.string(), certificate.string()));
+    }
+    return {};
+}
+
 Result<std::unique_ptr<tcp::acceptor>> bind_acceptor(asio::io_context& context,
                                                      const Endpoint& endpoint)
 {
@@ -333,21 +396,9 @@ Result<void> HttpServer::start()
     }
     if (tls) {
         auto& context = state_->tls.emplace(asio::ssl::context::tls_server);
-        context.set_options(asio::ssl::context::default_workarounds |
-                            asio::ssl::context::no_sslv2 | asio::ssl::context::no_sslv3 |
-                            asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
-        boost::system::error_code error;
-        context.use_certificate_chain_file(settings_.tls_certificate->string(), error);
-        if (error) {
-            return make_error(Errc::invalid_argument,
-                              fmt::format("{}: cannot load the TLS certificate chain: {}",
-                                          settings_.tls_certificate->string(), error.message()));
-        }
-        context.use_private_key_file(settings_.tls_key->string(), asio::ssl::context::pem, error);
-        if (error) {
-            return make_error(Errc::invalid_argument,
-                              fmt::format("{}: cannot load the TLS private key: {}",
-                                          settings_.tls_key->string(), error.message()));
+        if (auto loaded = load_tls_files(context, *settings_.tls_certificate, *settings_.tls_key);
+            !loaded) {
+            return loaded;
         }
     }
 

@@ -28,18 +28,21 @@ std::string href(std::string_view path)
 
 std::string resourcetype_content(NodeKind kind)
 {
-    const std::string collection = element_xml({"DAV:", "collection"});
+    // Built per case, because a resource, the most common member of a Depth: 1 listing, has
+    // an empty resourcetype.
     switch (kind) {
     case NodeKind::principal:
-        return collection + element_xml({"DAV:", "principal"});
+        return element_xml({"DAV:", "collection"}) + element_xml({"DAV:", "principal"});
     case NodeKind::calendar:
-        return collection + element_xml({std::string(caldav_ns), "calendar"});
+        return element_xml({"DAV:", "collection"}) +
+               element_xml({std::string(caldav_ns), "calendar"});
     case NodeKind::addressbook:
-        return collection + element_xml({std::string(carddav_ns), "addressbook"});
+        return element_xml({"DAV:", "collection"}) +
+               element_xml({std::string(carddav_ns), "addressbook"});
     case NodeKind::root:
     case NodeKind::home:
     case NodeKind::collection:
-        return collection;
+        return element_xml({"DAV:", "collection"});
     default:
         return {};
     }
@@ -67,6 +70,7 @@ std::string supported_reports(NodeKind kind)
         reports.push_back({std::string(caldav_ns), "calendar-query"});
     } else if (kind == NodeKind::addressbook) {
         reports.push_back({std::string(carddav_ns), "addressbook-multiget"});
+        reports.push_back({std::string(carddav_ns), "addressbook-query"});
     }
     std::string content;
     for (const auto& report : reports) {
@@ -101,6 +105,17 @@ DavPath home_path(const std::string& user, Area area)
     DavPath path = principal_path(user);
     path.area = area;
     return path;
+}
+
+std::optional<std::string> content_length(const PropertyContext& context, const Node& node)
+{
+    const auto path = node.path.repository_path();
+    if (context.resources != nullptr && node.blob) {
+        auto facts = context.resources->facts(context.snapshot, path, *node.blob, false);
+        return facts ? std::optional<std::string>(std::to_string((*facts)->size)) : std::nullopt;
+    }
+    auto content = context.snapshot.read(path);
+    return content ? std::optional<std::string>(std::to_string(content->size())) : std::nullopt;
 }
 
 std::optional<std::string> principal_property(const PropertyContext& context, const Node& node,
@@ -160,9 +175,7 @@ std::optional<std::string> dav_property(const PropertyContext& context, const No
         return escape_xml(content_type_for(node));
     }
     if (local == "getcontentlength") {
-        auto content = context.snapshot.read(node.path.repository_path());
-        return content ? std::optional<std::string>(std::to_string(content->size()))
-                       : std::nullopt;
+        return content_length(context, node);
     }
     return std::nullopt;
 }

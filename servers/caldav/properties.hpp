@@ -7,6 +7,7 @@
 #include "formats/icalendar/collection_file.hpp"
 #include "servers/caldav/handler.hpp"
 #include "servers/caldav/resource.hpp"
+#include "servers/caldav/resource_cache.hpp"
 #include "servers/caldav/xml.hpp"
 #include "store/snapshot.hpp"
 
@@ -17,6 +18,7 @@ struct PropertyContext {
     const store::Snapshot& snapshot;
     const UserRecord& user;
     const HandlerSettings& settings;
+    ResourceCache* resources = nullptr; // sizes of blobs for getcontentlength, when set
 };
 
 // Returns the content (XML text) of a live property of a node, or nullopt when the node does

@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include "servers/caldav/resource_cache.hpp"
+
 namespace robur::caldav {
 
 namespace {
@@ -53,42 +55,54 @@ Result<std::optional<std::string>> UidIndex::find(const store::Snapshot& snapsho
                                                   const store::ObjectId& tree,
                                                   const std::string& uid)
 {
+    std::shared_ptr<const FolderIndex> index;
     {
         std::lock_guard lock(mutex_);
-        if (const auto cached = cache_.find(tree); cached != cache_.end()) {
-            const auto found = cached->second.find(uid);
-            return found == cached->second.end() ? std::nullopt
-                                                 : std::optional<std::string>(found->second);
+        if (const auto cached = cache_.find(folder);
+            cached != cache_.end() && cached->second->tree == tree) {
+            index = cached->second;
         }
     }
+    if (!index) {
+        auto built = build(snapshot, folder, tree);
+        if (!built) {
+            return tl::unexpected(built.error());
+        }
+        index = std::make_shared<const FolderIndex>(std::move(*built));
+        std::lock_guard lock(mutex_);
+        if (cache_.size() >= max_cached_folders && !cache_.contains(folder)) {
+            cache_.clear();
+        }
+        cache_[folder] = index;
+    }
+    const auto found = index->names.find(uid);
+    return found == index->names.end() ? std::nullopt : std::optional<std::string>(found->second);
+}
+
+Result<UidIndex::FolderIndex> UidIndex::build(const store::Snapshot& snapshot,
+                                              const std::string& folder,
+                                              const store::ObjectId& tree)
+{
     auto entries = snapshot.list(folder);
     if (!entries) {
         return tl::unexpected(entries.error());
     }
-    Index index;
+    FolderIndex index{tree, {}};
+    index.names.reserve(entries->size());
     for (const auto& entry : *entries) {
         const auto name = entry.path.substr(entry.path.rfind('/') + 1);
         if (entry.is_folder() || name.starts_with('.')) {
             continue;
         }
-        auto text = snapshot.read(entry.path);
-        if (!text) {
-            return tl::unexpected(text.error());
+        auto facts = resources_.facts(snapshot, entry.path, entry.id, false);
+        if (!facts) {
+            return tl::unexpected(facts.error());
         }
-        if (auto member_uid = find_uid(*text)) {
-            index.emplace(std::move(*member_uid), name);
+        if ((*facts)->uid) {
+            index.names.emplace(*(*facts)->uid, name);
         }
     }
-    std::optional<std::string> result;
-    if (const auto found = index.find(uid); found != index.end()) {
-        result = found->second;
-    }
-    std::lock_guard lock(mutex_);
-    if (cache_.size() >= max_cached_folders) {
-        cache_.clear();
-    }
-    cache_.emplace(tree, std::move(index));
-    return result;
+    return index;
 }
 
 } // namespace robur::caldav

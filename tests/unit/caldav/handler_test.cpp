@@ -67,6 +67,23 @@ protected:
         return handler_->handle(request, users_.at(user));
     }
 
+    // Replaces the handler by one with other limits on the same repository.
+    void use_limits(std::size_t max_resource_size, std::size_t max_collection_size)
+    {
+        auto handler_repository = store::Repository::open(folder_);
+        ASSERT_TRUE(handler_repository);
+        HandlerSettings settings{.branch = "refs/heads/main", .host_name = "test.example"};
+        settings.max_resource_size = max_resource_size;
+        settings.max_collection_size = max_collection_size;
+        handler_ = std::make_unique<Handler>(std::move(*handler_repository), std::move(settings));
+    }
+
+    std::size_t commit_count()
+    {
+        auto log = repository_->log("refs/heads/main", {}, 1000);
+        return log ? log->size() : 0;
+    }
+
     std::string last_commit_summary()
     {
         auto log = repository_->log("refs/heads/main", {}, 1);
@@ -240,6 +257,123 @@ TEST_F(HandlerFixture, AuthenticatesWithTheStoredHash)
     EXPECT_TRUE(handler_->authenticate("Basic YWxpY2U6c2VjcmV0")); // alice:secret
     EXPECT_FALSE(handler_->authenticate("Basic YWxpY2U6d3Jvbmc=")); // alice:wrong
     EXPECT_FALSE(handler_->authenticate("Basic Y2Fyb2w6c2VjcmV0")); // carol:secret
+}
+
+std::string event(std::string_view uid)
+{
+    return fmt::format("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+                       "UID:{}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260105T090000Z\r\n"
+                       "SUMMARY:{}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+                       uid, uid);
+}
+
+TEST_F(HandlerFixture, PutRejectsMemberBeyondCollectionSize)
+{
+    use_limits(1024, 2);
+    ASSERT_EQ(send(http::verb::mkcalendar, "/alice/calendars/work/").result(),
+              http::status::created);
+    // The .collection file does not count.
+    ASSERT_EQ(send(http::verb::put, "/alice/calendars/work/a.ics", event("a")).result(),
+              http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/calendars/work/b.ics", event("b")).result(),
+              http::status::created);
+    const auto commits = commit_count();
+
+    auto full = send(http::verb::put, "/alice/calendars/work/c.ics", event("c"));
+    EXPECT_EQ(full.result(), http::status::insufficient_storage);
+    EXPECT_NE(full.body().find("quota-not-exceeded"), std::string::npos) << full.body();
+    EXPECT_EQ(commit_count(), commits);
+    EXPECT_EQ(send(http::verb::get, "/alice/calendars/work/c.ics").result(),
+              http::status::not_found);
+
+    // Replacing a member adds none, so it is allowed at the limit.
+    EXPECT_EQ(send(http::verb::put, "/alice/calendars/work/b.ics", event("b")).result(),
+              http::status::no_content);
+}
+
+TEST_F(HandlerFixture, CopyAndMoveRejectMemberBeyondCollectionSize)
+{
+    use_limits(1024, 2);
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/a/").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/b/").result(), http::status::created);
+    EXPECT_EQ(send(http::verb::mkcol, "/alice/files/c/").result(),
+              http::status::insufficient_storage);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/a/x", "x").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/b/y", "y").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/b/z", "z").result(), http::status::created);
+    const auto commits = commit_count();
+
+    auto copied = send(http::verb::copy, "/alice/files/a/x", {},
+                       {{"Destination", "/alice/files/b/new"}});
+    EXPECT_EQ(copied.result(), http::status::insufficient_storage);
+    EXPECT_NE(copied.body().find("quota-not-exceeded"), std::string::npos) << copied.body();
+    EXPECT_EQ(send(http::verb::move, "/alice/files/a/x", {},
+                   {{"Destination", "/alice/files/b/new"}})
+                  .result(),
+              http::status::insufficient_storage);
+    EXPECT_EQ(commit_count(), commits);
+
+    // Overwriting a member and renaming inside the collection add none.
+    EXPECT_EQ(send(http::verb::copy, "/alice/files/a/x", {}, {{"Destination", "/alice/files/b/y"}})
+                  .result(),
+              http::status::no_content);
+    EXPECT_EQ(send(http::verb::move, "/alice/files/b/z", {}, {{"Destination", "/alice/files/b/w"}})
+                  .result(),
+              http::status::created);
+}
+
+TEST_F(HandlerFixture, CopyChecksSourceSize)
+{
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/big/").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/big/a", std::string(64, 'x')).result(),
+              http::status::created);
+    ASSERT_EQ(send(http::verb::mkcalendar, "/alice/calendars/work/").result(),
+              http::status::created);
+    ASSERT_EQ(send(http::verb::mkcalendar, "/alice/calendars/home/").result(),
+              http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/calendars/work/a.ics", event("a")).result(),
+              http::status::created);
+    use_limits(32, 100);
+    const auto commits = commit_count();
+
+    EXPECT_EQ(send(http::verb::copy, "/alice/files/big/a", {}, {{"Destination", "/alice/files/b"}})
+                  .result(),
+              http::status::insufficient_storage);
+    EXPECT_EQ(send(http::verb::copy, "/alice/files/big/", {}, {{"Destination", "/alice/files/c/"}})
+                  .result(),
+              http::status::insufficient_storage);
+    auto calendar = send(http::verb::move, "/alice/calendars/work/a.ics", {},
+                         {{"Destination", "/alice/calendars/home/a.ics"}});
+    EXPECT_EQ(calendar.result(), http::status::forbidden);
+    EXPECT_NE(calendar.body().find("max-resource-size"), std::string::npos) << calendar.body();
+    EXPECT_EQ(commit_count(), commits);
+}
+
+TEST_F(HandlerFixture, MoveReplacesCollectionInOneCommit)
+{
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/dir/").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/dir/a", "a").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/f", "f").result(), http::status::created);
+    auto commits = commit_count();
+
+    EXPECT_EQ(send(http::verb::move, "/alice/files/f", {}, {{"Destination", "/alice/files/dir"}})
+                  .result(),
+              http::status::no_content);
+    EXPECT_EQ(commit_count(), commits + 1);
+    EXPECT_EQ(last_commit_summary(), "MOVE /alice/files/f to /alice/files/dir");
+    EXPECT_EQ(send(http::verb::get, "/alice/files/dir").body(), "f");
+    EXPECT_EQ(send(http::verb::get, "/alice/files/dir/a").result(), http::status::not_found);
+
+    // And the reverse: a collection copied over a resource.
+    ASSERT_EQ(send(http::verb::mkcol, "/alice/files/tree/").result(), http::status::created);
+    ASSERT_EQ(send(http::verb::put, "/alice/files/tree/b", "b").result(), http::status::created);
+    commits = commit_count();
+    EXPECT_EQ(send(http::verb::copy, "/alice/files/tree/", {},
+                   {{"Destination", "/alice/files/dir/"}})
+                  .result(),
+              http::status::no_content);
+    EXPECT_EQ(commit_count(), commits + 1);
+    EXPECT_EQ(send(http::verb::get, "/alice/files/dir/b").body(), "b");
 }
 
 } // namespace
