@@ -137,9 +137,9 @@ int serve_caldav(const Context& context, const ServeCaldavOptions& options)
 {
     log::configure(context.verbosity >= 1 ? spdlog::level::debug : spdlog::level::info);
     auto logger = log::get("caldav");
-    // SIGHUP keeps its default action: the server reads the branch head per request, so it
-    // has nothing to reload.
-    auto signals = StopSignals::block(Hangup::default_action);
+    // SIGHUP only logs: the server reads the branch head per request, so it has nothing to
+    // reload, and a reload sent by habit must not stop it.
+    auto signals = StopSignals::block(Hangup::handled);
     if (!signals) {
         return report(signals.error());
     }
@@ -177,7 +177,9 @@ int serve_caldav(const Context& context, const ServeCaldavOptions& options)
                  join_endpoints(server.local_endpoints()), http_options->threads, *branch,
                  http_options->tls_certificate ? "yes" : "no");
 
-    const int stop_signal = signals->wait();
+    const int stop_signal = signals->wait([&logger] {
+        logger->info("SIGHUP received, nothing to reload: every request reads the branch head");
+    });
     logger->info("caldav server stopping signal={}", signal_name(stop_signal));
     server.stop();
     logger->info("caldav server stopped");
