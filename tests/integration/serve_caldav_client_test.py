@@ -13,20 +13,12 @@ authored by the authenticated user.
 
 import datetime
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from dns_peers import free_port  # noqa: E402
+from caldav_server import LOOPBACK, USER, CommitChecker, run_server_test  # noqa: E402
 
-LOOPBACK = "127.0.0.1"
-USER = "alice"
 PASSWORD = "client-secret"
-AUTHOR = "Alice Example <alice@example.com>"
 UTC = datetime.timezone.utc
 
 WEEKLY = """BEGIN:VCALENDAR
@@ -141,76 +133,6 @@ FREE_BUSY_QUERY = """<?xml version="1.0" encoding="utf-8"?>
 """
 
 
-def wait_for_port(port, process, timeout=30.0):
-    """Poll until robur accepts TCP connections; raise when it exits or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"robur exited with status {process.returncode} during start-up")
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"robur did not accept connections on port {port} within {timeout} s")
-
-
-def git(repo, *args):
-    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True,
-                          text=True).stdout
-
-
-def commits(repo):
-    """Return (author, subject) of every commit on main, newest first."""
-    lines = git(repo, "log", "--format=%an <%ae>|%s", "main").splitlines()
-    return [tuple(line.split("|", 1)) for line in lines]
-
-
-class CommitChecker:
-    """Checks that each write adds exactly one commit by the authenticated user."""
-
-    def __init__(self, repo):
-        self.repo = repo
-        self.count = len(commits(repo))
-        self.failures = []
-
-    def expect_one(self, action):
-        history = commits(self.repo)
-        added = history[:len(history) - self.count]
-        self.count = len(history)
-        if len(added) != 1:
-            self.failures.append(f"{action}: {len(added)} commits instead of 1: {added}")
-        elif added[0][0] != AUTHOR:
-            self.failures.append(f"{action}: commit '{added[0][1]}' has author {added[0][0]}")
-
-
-def start_robur(robur, folder):
-    repo = os.path.join(folder, "repo")
-    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
-    git(repo, "config", "user.name", "Test Admin")
-    git(repo, "config", "user.email", "admin@example.com")
-    subprocess.run([robur, "--repo", repo, "user", "add", USER, "--password-stdin",
-                    "--display-name", "Alice Example", "--email", "alice@example.com"],
-                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    port = free_port()
-    log = open(os.path.join(folder, "robur.log"), "wb")
-    process = subprocess.Popen([robur, "--repo", repo, "-v", "serve", "caldav", "--listen",
-                                f"{LOOPBACK}:{port}", "--threads", "2"],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_for_port(port, process)
-    return process, repo, port
-
-
-def stop(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def start_text(event):
     """Return the DTSTART of a one-instance event: a date, or a date-time in UTC."""
     component = event.icalendar_instance.walk("VEVENT")[0]
@@ -301,35 +223,11 @@ def run_client(url, repo):
 
 
 def main():
-    robur = os.environ.get("ROBUR")
-    if not robur:
-        print("skipped: ROBUR is not set")
-        return 77
-    try:
-        import caldav  # noqa: F401
-    except ImportError:
-        print("skipped: python3-caldav is not installed")
-        return 77
-
-    folder = tempfile.mkdtemp(prefix="robur-caldav-client-")
-    process = None
-    try:
-        process, repo, port = start_robur(robur, folder)
-        failures = run_client(f"http://{LOOPBACK}:{port}/", repo)
-    except Exception:
-        print(f"logs kept in {folder}")
-        raise
-    finally:
-        if process is not None:
-            stop(process)
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        print(f"logs kept in {folder}")
-        return 1
-    shutil.rmtree(folder, ignore_errors=True)
-    print("ok: discovery, three events, expanded search, free-busy, update and delete")
-    return 0
+    return run_server_test(
+        "robur-caldav-client-", PASSWORD,
+        lambda port, repo: run_client(f"http://{LOOPBACK}:{port}/", repo),
+        "ok: discovery, three events, expanded search, free-busy, update and delete",
+        modules=("caldav",))
 
 
 if __name__ == "__main__":

@@ -8,34 +8,20 @@ litmus made is not exactly one commit authored by the authenticated user.
 
 import os
 import re
-import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from caldav_server import (  # noqa: E402
+    AUTHOR, LOOPBACK, SKIP, USER, git, make_repository, required_robur, run_test, running,
+    serving)
 from dns_peers import free_port  # noqa: E402
 
-LOOPBACK = "127.0.0.1"
+PASSWORD = "litmus-secret"
+SERVERS = ("robur", "xandikos", "radicale")
 SUITES = ["basic", "copymove", "props", "http"]
 WRITE_METHODS = {"PUT", "DELETE", "MKCOL", "MKCALENDAR", "COPY", "MOVE", "PROPPATCH"}
 SUMMARY = re.compile(r"<- summary for `(\w+)': of (\d+) tests run: (\d+) passed, (\d+) failed")
-
-
-def wait_for_port(port, process, name, timeout=30.0):
-    """Poll until the server accepts TCP connections; raise when it exits or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{name} exited with status {process.returncode} during start-up")
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{name} did not accept connections on port {port} within {timeout} s")
 
 
 def run_litmus(url, user, password, log_path):
@@ -53,49 +39,27 @@ def run_litmus(url, user, password, log_path):
     return counts
 
 
-def stop(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+def litmus_robur(robur, folder):
+    """Run litmus against robur serve caldav as alice and return (counts, repository path)."""
+    repo = make_repository(robur, folder, PASSWORD)
+    with serving(robur, repo, folder) as port:
+        counts = run_litmus(f"http://{LOOPBACK}:{port}/{USER}/files/", USER, PASSWORD,
+                            os.path.join(folder, "litmus-robur.log"))
+    return counts, repo
 
 
-def git(repo, *args):
-    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True,
-                          text=True).stdout
-
-
-def start_robur(robur, folder):
-    repo = os.path.join(folder, "repo")
-    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
-    git(repo, "config", "user.name", "Test Admin")
-    git(repo, "config", "user.email", "admin@example.com")
-    subprocess.run([robur, "--repo", repo, "user", "add", "alice", "--password-stdin",
-                    "--display-name", "Alice Example", "--email", "alice@example.com"],
-                   input="litmus-secret\n", text=True, check=True, capture_output=True)
+def litmus_xandikos(folder):
+    """Run litmus against Xandikos with its default collections."""
     port = free_port()
-    log = open(os.path.join(folder, "robur.log"), "wb")
-    process = subprocess.Popen([robur, "--repo", repo, "-v", "serve", "caldav", "--listen",
-                                f"{LOOPBACK}:{port}", "--threads", "2"],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_for_port(port, process, "robur")
-    return process, repo, port
+    argv = ["xandikos", "-d", os.path.join(folder, "xandikos"), "--defaults", "-l", LOOPBACK,
+            "-p", str(port)]
+    with running("xandikos", argv, os.path.join(folder, "xandikos.log"), port):
+        return run_litmus(f"http://{LOOPBACK}:{port}/user/", "user", "x",
+                          os.path.join(folder, "litmus-xandikos.log"))
 
 
-def start_xandikos(folder):
-    port = free_port()
-    log = open(os.path.join(folder, "xandikos.log"), "wb")
-    process = subprocess.Popen(["xandikos", "-d", os.path.join(folder, "xandikos"), "--defaults",
-                                "-l", LOOPBACK, "-p", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_for_port(port, process, "xandikos")
-    return process, port
-
-
-def start_radicale(folder):
+def litmus_radicale(folder):
+    """Run litmus against Radicale without authentication."""
     port = free_port()
     config = os.path.join(folder, "radicale.conf")
     with open(config, "w") as out:
@@ -103,11 +67,10 @@ def start_radicale(folder):
                   "[auth]\ntype = none\n"
                   "[rights]\ntype = authenticated\n"
                   f"[storage]\nfilesystem_folder = {os.path.join(folder, 'radicale')}\n")
-    log = open(os.path.join(folder, "radicale.log"), "wb")
-    process = subprocess.Popen(["radicale", "--config", config],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_for_port(port, process, "radicale")
-    return process, port
+    with running("radicale", ["radicale", "--config", config],
+                 os.path.join(folder, "radicale.log"), port):
+        return run_litmus(f"http://{LOOPBACK}:{port}/litmus/", "litmus", "x",
+                          os.path.join(folder, "litmus-radicale.log"))
 
 
 def check_commits(repo, log_path):
@@ -124,7 +87,7 @@ def check_commits(repo, log_path):
     authors = git(repo, "log", "--format=%an <%ae>|%s", "main").splitlines()
     for line in authors[:-1]:  # the last one is the user add commit
         author, subject = line.split("|", 1)
-        if author != "Alice Example <alice@example.com>":
+        if author != AUTHOR:
             problems.append(f"commit '{subject}' has author {author}")
         if subject.split(" ", 1)[0] not in WRITE_METHODS:
             problems.append(f"commit subject '{subject}' does not start with the method")
@@ -133,60 +96,34 @@ def check_commits(repo, log_path):
     return problems
 
 
+def compare(robur, folder):
+    """Run litmus against the three servers, print a table of the results and return failures."""
+    results = {}
+    results["robur"], repo = litmus_robur(robur, folder)
+    results["xandikos"] = litmus_xandikos(folder)
+    results["radicale"] = litmus_radicale(folder)
+
+    print(f"{'suite':10} {'robur':>10} {'xandikos':>10} {'radicale':>10}")
+    failures = []
+    for suite in SUITES:
+        cells = []
+        for server in SERVERS:
+            passed, failed = results[server].get(suite, (0, 0))
+            cells.append(f"{passed}/{passed + failed}")
+        print(f"{suite:10} {cells[0]:>10} {cells[1]:>10} {cells[2]:>10}")
+        ours = results["robur"].get(suite, (0, 0))[0]
+        for peer in ("xandikos", "radicale"):
+            if ours < results[peer].get(suite, (0, 0))[0]:
+                failures.append(f"robur passes fewer {suite} tests than {peer}")
+    failures += check_commits(repo, os.path.join(folder, "robur.log"))
+    return failures
+
+
 def main():
-    robur = os.environ.get("ROBUR")
-    missing = [tool for tool in ("litmus", "xandikos", "radicale") if shutil.which(tool) is None]
-    if not robur or missing:
-        print(f"skipped: ROBUR unset or tools missing: {', '.join(missing) or 'ROBUR'}")
-        return 77
-
-    folder = tempfile.mkdtemp(prefix="robur-litmus-")
-    processes = []
-    try:
-        process, repo, port = start_robur(robur, folder)
-        processes.append(process)
-        results = {"robur": run_litmus(f"http://{LOOPBACK}:{port}/alice/files/", "alice",
-                                       "litmus-secret", os.path.join(folder, "litmus-robur.log"))}
-        stop(process)
-
-        process, port = start_xandikos(folder)
-        processes.append(process)
-        results["xandikos"] = run_litmus(f"http://{LOOPBACK}:{port}/user/", "user", "x",
-                                         os.path.join(folder, "litmus-xandikos.log"))
-        stop(process)
-
-        process, port = start_radicale(folder)
-        processes.append(process)
-        results["radicale"] = run_litmus(f"http://{LOOPBACK}:{port}/litmus/", "litmus", "x",
-                                         os.path.join(folder, "litmus-radicale.log"))
-        stop(process)
-
-        print(f"{'suite':10} {'robur':>10} {'xandikos':>10} {'radicale':>10}")
-        failures = []
-        for suite in SUITES:
-            cells = []
-            for server in ("robur", "xandikos", "radicale"):
-                passed, failed = results[server].get(suite, (0, 0))
-                cells.append(f"{passed}/{passed + failed}")
-            print(f"{suite:10} {cells[0]:>10} {cells[1]:>10} {cells[2]:>10}")
-            ours = results["robur"].get(suite, (0, 0))[0]
-            for peer in ("xandikos", "radicale"):
-                if ours < results[peer].get(suite, (0, 0))[0]:
-                    failures.append(f"robur passes fewer {suite} tests than {peer}")
-        failures += check_commits(repo, os.path.join(folder, "robur.log"))
-        for failure in failures:
-            print(f"FAIL: {failure}")
-        if failures:
-            print(f"logs kept in {folder}")
-            return 1
-        if os.environ.get("ROBUR_KEEP_LOGS"):
-            print(f"logs kept in {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-        return 0
-    finally:
-        for process in processes:
-            stop(process)
+    robur = required_robur(commands=("litmus", "xandikos", "radicale"))
+    if robur is None:
+        return SKIP
+    return run_test("robur-litmus-", lambda folder: compare(robur, folder))
 
 
 if __name__ == "__main__":

@@ -10,20 +10,16 @@ collection by a resource in the checked-out repository is one commit and leaves 
 tree.
 """
 
-import base64
 import datetime
 import http.client
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from dns_peers import free_port  # noqa: E402
-from serve_caldav_client_test import (  # noqa: E402
-    LOOPBACK, PASSWORD, USER, CommitChecker, commits, git, stop, wait_for_port)
+from caldav_server import (  # noqa: E402
+    LOOPBACK, USER, CommitChecker, basic_authorization, commits, git, run_server_test)
+
+PASSWORD = "semantics-secret"
 
 UTC = datetime.timezone.utc
 
@@ -87,8 +83,7 @@ class Http:
 
     def __init__(self, port):
         self.port = port
-        token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-        self.authorization = f"Basic {token}"
+        self.authorization = basic_authorization(PASSWORD)
 
     def send(self, method, path, body="", headers=None):
         connection = http.client.HTTPConnection(LOOPBACK, self.port, timeout=30)
@@ -206,58 +201,19 @@ def run_client(port, repo):
     return failures
 
 
-def start_robur(robur, folder):
-    """Start robur on a checked-out repository with max-collection-size = 3."""
-    repo = os.path.join(folder, "repo")
-    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
-    git(repo, "config", "user.name", "Test Admin")
-    git(repo, "config", "user.email", "admin@example.com")
-    subprocess.run([robur, "--repo", repo, "user", "add", USER, "--password-stdin",
-                    "--display-name", "Alice Example", "--email", "alice@example.com"],
-                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+def limit_collection_size(repo):
+    """Commit caldav.max-collection-size = 3 to robur.conf in repo."""
     with open(os.path.join(repo, "robur.conf"), "a", encoding="utf-8") as config:
         config.write("[caldav]\n\tmax-collection-size = 3\n")
     git(repo, "add", "robur.conf")
     git(repo, "commit", "-q", "-m", "Limit collections to three members")
 
-    port = free_port()
-    log = open(os.path.join(folder, "robur.log"), "wb")
-    process = subprocess.Popen([robur, "--repo", repo, "-v", "serve", "caldav", "--listen",
-                                f"{LOOPBACK}:{port}", "--threads", "2"],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_for_port(port, process)
-    return process, repo, port
-
 
 def main():
-    robur = os.environ.get("ROBUR")
-    if not robur:
-        print("skipped: ROBUR is not set")
-        return 77
-    try:
-        import caldav  # noqa: F401
-    except ImportError:
-        print("skipped: python3-caldav is not installed")
-        return 77
-    folder = tempfile.mkdtemp(prefix="robur-caldav-semantics-")
-    process = None
-    try:
-        process, repo, port = start_robur(robur, folder)
-        failures = run_client(port, repo)
-    except Exception:
-        print(f"logs kept in {folder}")
-        raise
-    finally:
-        if process is not None:
-            stop(process)
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        print(f"logs kept in {folder}")
-        return 1
-    shutil.rmtree(folder, ignore_errors=True)
-    print("ok: floating times in the calendar's and the request's zone, quota, one-commit MOVE")
-    return 0
+    return run_server_test(
+        "robur-caldav-semantics-", PASSWORD, run_client,
+        "ok: floating times in the calendar's and the request's zone, quota, one-commit MOVE",
+        modules=("caldav",), prepare=limit_collection_size)
 
 
 if __name__ == "__main__":

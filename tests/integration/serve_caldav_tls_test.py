@@ -16,24 +16,21 @@ PEM, must stop the start with the file named.
 
 import datetime
 import os
-import shutil
 import socket
 import ssl
 import subprocess
 import sys
-import tempfile
-import time
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from caldav_server import (  # noqa: E402
+    AUTHOR, LOOPBACK, SKIP, USER, basic_authorization, commits, make_repository, required_robur,
+    run_test, serving)
 from dns_peers import free_port  # noqa: E402
 
-LOOPBACK = "127.0.0.1"
 # TEST-NET-3 (RFC 5737): documentation addresses, assigned to no host.
 FOREIGN_ADDRESS = "203.0.113.1"
-USER = "alice"
 PASSWORD = "tls-secret"
-AUTHOR = "Alice Example <alice@example.com>"
 UTC = datetime.timezone.utc
 
 EVENT = """BEGIN:VCALENDAR
@@ -82,64 +79,6 @@ def make_certificates(folder):
             for name in ("ca.pem", "server.pem", "server.key", "other.key", "encrypted.key")}
 
 
-def git(repo, *args):
-    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True,
-                          text=True).stdout
-
-
-def commits(repo):
-    """Return (author, subject) of every commit on main, newest first."""
-    lines = git(repo, "log", "--format=%an <%ae>|%s", "main").splitlines()
-    return [tuple(line.split("|", 1)) for line in lines]
-
-
-def make_repository(robur, folder):
-    repo = os.path.join(folder, "repo")
-    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
-    git(repo, "config", "user.name", "Test Admin")
-    git(repo, "config", "user.email", "admin@example.com")
-    subprocess.run([robur, "--repo", repo, "user", "add", USER, "--password-stdin",
-                    "--display-name", "Alice Example", "--email", "alice@example.com"],
-                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    return repo
-
-
-def wait_for_port(port, process, timeout=30.0):
-    """Poll until robur accepts TCP connections; raise when it exits or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"robur exited with status {process.returncode} during start-up")
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"robur did not accept connections on port {port} within {timeout} s")
-
-
-def start_tls_server(robur, folder, repo, files):
-    port = free_port()
-    log = open(os.path.join(folder, "robur.log"), "wb")
-    process = subprocess.Popen([robur, "--repo", repo, "-v", "serve", "caldav", "--listen",
-                                f"{LOOPBACK}:{port}", "--threads", "2",
-                                "--tls-cert", files["server.pem"],
-                                "--tls-key", files["server.key"]],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_for_port(port, process)
-    return process, port
-
-
-def stop(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def check_trusted_client(url, repo, ca_file, failures):
     """Discovery, a PUT and a calendar-query over TLS with a client that trusts the CA."""
     import caldav  # Debian's python3-caldav
@@ -184,11 +123,9 @@ def check_untrusted_client(url, repo, failures):
 
 def check_plain_http(port, event_path, failures):
     """A plain-HTTP GET with valid credentials to the TLS port must get no calendar data."""
-    import base64
-
-    credentials = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
     request = (f"GET {event_path} HTTP/1.1\r\nHost: {LOOPBACK}:{port}\r\n"
-               f"Authorization: Basic {credentials}\r\nConnection: close\r\n\r\n").encode()
+               f"Authorization: {basic_authorization(PASSWORD)}\r\n"
+               "Connection: close\r\n\r\n").encode()
     received = b""
     with socket.create_connection((LOOPBACK, port), timeout=10) as connection:
         connection.sendall(request)
@@ -318,49 +255,31 @@ def check_tls_files(robur, repo, folder, files, failures):
         expect_start_failure(robur, repo, listen + args, [named], failures)
 
 
-def main():
-    robur = os.environ.get("ROBUR")
-    if not robur:
-        print("skipped: ROBUR is not set")
-        return 77
-    try:
-        import caldav  # noqa: F401
-    except ImportError:
-        print("skipped: python3-caldav is not installed")
-        return 77
-    if shutil.which("openssl") is None:
-        print("skipped: the openssl command is not installed")
-        return 77
-
-    folder = tempfile.mkdtemp(prefix="robur-caldav-tls-")
-    process = None
+def run_checks(robur, folder):
+    """Run the start-up checks, then the client checks against a TLS server, and return failures."""
     failures = []
-    try:
-        files = make_certificates(folder)
-        repo = make_repository(robur, folder)
-        check_listen_policy(robur, repo, files, failures)
-        check_tls_files(robur, repo, folder, files, failures)
+    files = make_certificates(folder)
+    repo = make_repository(robur, folder, PASSWORD)
+    check_listen_policy(robur, repo, files, failures)
+    check_tls_files(robur, repo, folder, files, failures)
 
-        process, port = start_tls_server(robur, folder, repo, files)
+    with serving(robur, repo, folder, "--tls-cert", files["server.pem"],
+                 "--tls-key", files["server.key"]) as port:
         url = f"https://{LOOPBACK}:{port}/"
         event_path = check_trusted_client(url, repo, files["ca.pem"], failures)
         check_untrusted_client(url, repo, failures)
         check_plain_http(port, event_path, failures)
         check_protocol_versions(port, files["ca.pem"], failures)
-    except Exception:
-        print(f"logs kept in {folder}")
-        raise
-    finally:
-        if process is not None:
-            stop(process)
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        print(f"logs kept in {folder}")
-        return 1
-    shutil.rmtree(folder, ignore_errors=True)
-    print("ok: CalDAV over TLS, untrusted client, plain HTTP, old TLS versions, start-up checks")
-    return 0
+    return failures
+
+
+def main():
+    robur = required_robur(modules=("caldav",), commands=("openssl",))
+    if robur is None:
+        return SKIP
+    return run_test("robur-caldav-tls-", lambda folder: run_checks(robur, folder),
+                    "ok: CalDAV over TLS, untrusted client, plain HTTP, old TLS versions, "
+                    "start-up checks")
 
 
 if __name__ == "__main__":

@@ -16,29 +16,24 @@ user whose message names the UID, and that a sync right after each step changes 
 commit, no local file touched, and no vdirsyncer action.
 """
 
-import base64
 import datetime
 import hashlib
 import os
 import re
-import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from dns_peers import free_port  # noqa: E402
+from caldav_server import (  # noqa: E402
+    AUTHOR, LOOPBACK, SKIP, USER, basic_authorization, commits_since, git, make_repository,
+    required_robur, robur_cli, run_test, serving)
 
-LOOPBACK = "127.0.0.1"
-USER = "alice"
 PASSWORD = "vdir-secret"
-AUTHOR = "Alice Example <alice@example.com>"
 EVENT_COUNT = 1000
 LOCAL_CONTACTS = 60
 SERVER_CONTACTS = 40
@@ -175,33 +170,8 @@ def make_team_event(index, summary=None):
     return uid, summary, calendar_text(body)
 
 
-def wait_for_port(port, process, timeout=30.0):
-    """Poll until robur accepts TCP connections, and raise when it exits or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"robur exited with status {process.returncode} during start-up")
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"robur did not accept connections on port {port} within {timeout} s")
-
-
-def git(repo, *args):
-    return subprocess.run(["git", "-C", repo, *args], check=True, capture_output=True,
-                          text=True).stdout
-
-
 def head(repo):
     return git(repo, "rev-parse", "main").strip()
-
-
-def commits_since(repo, base):
-    """Return (author, subject) of the commits on main after `base`, oldest first."""
-    lines = git(repo, "log", "--reverse", "--format=%an <%ae>|%s", f"{base}..main").splitlines()
-    return [tuple(line.split("|", 1)) for line in lines]
 
 
 def server_blobs(repo, folder):
@@ -238,48 +208,12 @@ def read_text(path):
         return data.read()
 
 
-def robur_cli(robur, repo, *args, stdin=None):
-    result = subprocess.run([robur, "--repo", repo, *args], input=stdin, text=True,
-                            capture_output=True, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"robur {' '.join(args)} exited {result.returncode}: "
-                           f"{result.stderr.strip()}")
-    return result.stdout
-
-
-def start_robur(robur, folder):
-    repo = os.path.join(folder, "repo")
-    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
-    git(repo, "config", "user.name", "Test Admin")
-    git(repo, "config", "user.email", "admin@example.com")
-    robur_cli(robur, repo, "user", "add", USER, "--password-stdin", "--display-name",
-              "Alice Example", "--email", "alice@example.com", stdin=PASSWORD + "\n")
-    port = free_port()
-    log = open(os.path.join(folder, "robur.log"), "wb")
-    process = subprocess.Popen([robur, "--repo", repo, "-v", "serve", "caldav", "--listen",
-                                f"{LOOPBACK}:{port}", "--threads", "2"],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_for_port(port, process)
-    return process, repo, port
-
-
-def stop(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 class Dav:
     """A minimal HTTP client that writes to the server as a second CalDAV client would."""
 
     def __init__(self, port):
         self.base = f"http://{LOOPBACK}:{port}"
-        token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-        self.authorization = f"Basic {token}"
+        self.authorization = basic_authorization(PASSWORD)
 
     def request(self, method, path, body=None, headers=None):
         """Send a request and return (status, headers, body), also for 4xx and 5xx."""
@@ -758,8 +692,11 @@ def check_sync_up(checks, vdir, repo, expected, deleted, writes):
 
 
 def run(robur, folder):
-    process, repo, port = start_robur(robur, folder)
-    try:
+    # A private HOME, so neither git nor vdirsyncer reads the user's configuration.
+    os.environ["HOME"] = os.path.join(folder, "home")
+    os.makedirs(os.environ["HOME"])
+    repo = make_repository(robur, folder, PASSWORD)
+    with serving(robur, repo, folder) as port:
         vdir = Vdirsyncer(folder, port)
         checks = Checks(repo, vdir)
         prepare_server(robur, repo, folder)
@@ -778,37 +715,15 @@ def run(robur, folder):
         check_sync_up(checks, vdir, repo, expected, deleted, writes)
         checks.expect_idle_sync("after the sync up")
         return checks.failures
-    finally:
-        stop(process)
 
 
 def main():
-    robur = os.environ.get("ROBUR")
-    if not robur:
-        print("skipped: ROBUR is not set")
-        return 77
-    if shutil.which("vdirsyncer") is None:
-        print("skipped: vdirsyncer is not installed (Debian package vdirsyncer)")
-        return 77
-
-    folder = tempfile.mkdtemp(prefix="robur-vdirsyncer-")
-    # A private HOME, so neither git nor vdirsyncer reads the user's configuration.
-    os.environ["HOME"] = os.path.join(folder, "home")
-    os.makedirs(os.environ["HOME"])
-    try:
-        failures = run(robur, folder)
-    except Exception:
-        print(f"logs kept in {folder}")
-        raise
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        print(f"logs kept in {folder}")
-        return 1
-    shutil.rmtree(folder, ignore_errors=True)
-    print(f"ok: {EVENT_COUNT} events and {LOCAL_CONTACTS + SERVER_CONTACTS} contacts synced "
-          "both ways, one commit per write, idle second syncs")
-    return 0
+    robur = required_robur(commands=("vdirsyncer",))
+    if robur is None:
+        return SKIP
+    return run_test("robur-vdirsyncer-", lambda folder: run(robur, folder),
+                    f"ok: {EVENT_COUNT} events and {LOCAL_CONTACTS + SERVER_CONTACTS} contacts "
+                    "synced both ways, one commit per write, idle second syncs")
 
 
 if __name__ == "__main__":

@@ -9,22 +9,14 @@ allof, and Depth 0. Further checks cover the 507 of a truncated result, the 403
 preconditions, and address-data with a property selection and a version conversion.
 """
 
-import base64
 import http.client
 import os
-import shutil
-import socket
-import subprocess
 import sys
-import tempfile
-import time
 import xml.etree.ElementTree as ElementTree
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from dns_peers import free_port  # noqa: E402
+from caldav_server import LOOPBACK, basic_authorization, run_server_test  # noqa: E402
 
-LOOPBACK = "127.0.0.1"
-USER = "alice"
 PASSWORD = "query-secret"
 BOOK = "/alice/contacts/family/"
 DAV = "{DAV:}"
@@ -72,52 +64,12 @@ def href(name):
     return BOOK + name
 
 
-def wait_for_port(port, process, timeout=30.0):
-    """Poll until robur accepts TCP connections; raise when it exits or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"robur exited with status {process.returncode} during start-up")
-        try:
-            with socket.create_connection((LOOPBACK, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"robur did not accept connections on port {port} within {timeout} s")
-
-
-def start_robur(robur, folder):
-    repo = os.path.join(folder, "repo")
-    subprocess.run(["git", "init", "-q", "-b", "main", repo], check=True)
-    subprocess.run([robur, "--repo", repo, "user", "add", USER, "--password-stdin",
-                    "--display-name", "Alice Example", "--email", "alice@example.com"],
-                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
-    port = free_port()
-    log = open(os.path.join(folder, "robur.log"), "wb")
-    process = subprocess.Popen([robur, "--repo", repo, "-v", "serve", "caldav", "--listen",
-                                f"{LOOPBACK}:{port}", "--threads", "2"],
-                               stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    wait_for_port(port, process)
-    return process, port
-
-
-def stop(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 class Client:
     """One keep-alive HTTP connection with Basic authentication."""
 
     def __init__(self, port):
         self.connection = http.client.HTTPConnection(LOOPBACK, port, timeout=30)
-        token = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
-        self.authorization = f"Basic {token}"
+        self.authorization = basic_authorization(PASSWORD)
 
     def request(self, method, path, body="", headers=None):
         all_headers = {"Authorization": self.authorization}
@@ -344,38 +296,23 @@ def check_supported_reports(client, failures):
                         f"{text}")
 
 
-def main():
-    robur = os.environ.get("ROBUR")
-    if not robur:
-        print("skipped: ROBUR is not set")
-        return 77
-
-    folder = tempfile.mkdtemp(prefix="robur-carddav-query-")
-    process = None
+def run_client(port, _repo):
+    """Fill the address book, run every query check and return the failures."""
     failures = []
-    try:
-        process, port = start_robur(robur, folder)
-        client = Client(port)
-        set_up(client, failures)
-        check_matching(client, failures)
-        check_depth_and_limit(client, failures)
-        check_errors(client, failures)
-        check_address_data(client, failures)
-        check_supported_reports(client, failures)
-    except Exception:
-        print(f"logs kept in {folder}")
-        raise
-    finally:
-        if process is not None:
-            stop(process)
-    for failure in failures:
-        print(f"FAIL: {failure}")
-    if failures:
-        print(f"logs kept in {folder}")
-        return 1
-    shutil.rmtree(folder, ignore_errors=True)
-    print("ok: addressbook-query filters, Depth, limit, preconditions and address-data")
-    return 0
+    client = Client(port)
+    set_up(client, failures)
+    check_matching(client, failures)
+    check_depth_and_limit(client, failures)
+    check_errors(client, failures)
+    check_address_data(client, failures)
+    check_supported_reports(client, failures)
+    return failures
+
+
+def main():
+    return run_server_test(
+        "robur-carddav-query-", PASSWORD, run_client,
+        "ok: addressbook-query filters, Depth, limit, preconditions and address-data")
 
 
 if __name__ == "__main__":
