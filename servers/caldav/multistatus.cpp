@@ -1,6 +1,7 @@
 #include "servers/caldav/multistatus.hpp"
 
-#include <map>
+#include <algorithm>
+#include <iterator>
 
 #include <boost/beast/http/status.hpp>
 #include <fmt/format.h>
@@ -36,29 +37,55 @@ std::string_view prefix_for(std::string_view ns)
 
 } // namespace
 
-std::string element_xml(const XmlName& name, std::string_view content)
+void append_element(std::string& out, const XmlName& name, std::string_view content)
 {
     const auto prefix = prefix_for(name.ns);
-    std::string open;
-    std::string close;
+    out += '<';
     if (prefix.empty()) {
-        open = fmt::format("{} xmlns=\"{}\"", name.local, escape_xml(name.ns));
-        close = name.local;
+        out += name.local;
+        out += " xmlns=\"";
+        append_escaped_xml(out, name.ns);
+        out += '"';
     } else {
-        open = fmt::format("{}:{}", prefix, name.local);
-        close = open;
+        out += prefix;
+        out += ':';
+        out += name.local;
     }
     if (content.empty()) {
-        return fmt::format("<{}/>", open);
+        out += "/>";
+        return;
     }
-    return fmt::format("<{}>{}</{}>", open, content, close);
+    out += '>';
+    out += content;
+    out += "</";
+    if (!prefix.empty()) {
+        out += prefix;
+        out += ':';
+    }
+    out += name.local;
+    out += '>';
+}
+
+std::string element_xml(const XmlName& name, std::string_view content)
+{
+    std::string xml;
+    append_element(xml, name, content);
+    return xml;
+}
+
+void append_status_line(std::string& out, unsigned status)
+{
+    const auto reason = boost::beast::http::obsolete_reason(
+        static_cast<boost::beast::http::status>(status));
+    fmt::format_to(std::back_inserter(out), "HTTP/1.1 {} {}", status,
+                   std::string_view(reason.data(), reason.size()));
 }
 
 std::string status_line(unsigned status)
 {
-    const auto reason = boost::beast::http::obsolete_reason(
-        static_cast<boost::beast::http::status>(status));
-    return fmt::format("HTTP/1.1 {} {}", status, std::string_view(reason.data(), reason.size()));
+    std::string line;
+    append_status_line(line, status);
+    return line;
 }
 
 std::string error_body(const XmlName& precondition, std::string_view content)
@@ -67,24 +94,44 @@ std::string error_body(const XmlName& precondition, std::string_view content)
                        root_namespaces, element_xml(precondition, content));
 }
 
+Multistatus::Multistatus()
+    : body_(fmt::format("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus {}>",
+                        root_namespaces))
+{
+}
+
 void Multistatus::add_properties(std::string_view href,
                                  const std::vector<PropertyResult>& properties)
 {
-    std::map<unsigned, std::vector<const PropertyResult*>> by_status;
+    // Statuses in ascending order, one propstat each; a response has few properties, so a
+    // sorted list of the distinct statuses is cheaper than a map.
+    std::vector<unsigned> statuses;
     for (const auto& property : properties) {
-        by_status[property.status].push_back(&property);
+        if (std::find(statuses.begin(), statuses.end(), property.status) == statuses.end()) {
+            statuses.push_back(property.status);
+        }
     }
-    body_ += fmt::format("<D:response><D:href>{}</D:href>", escape_xml(href));
-    for (const auto& [status, group] : by_status) {
+    std::sort(statuses.begin(), statuses.end());
+
+    body_ += "<D:response><D:href>";
+    append_escaped_xml(body_, href);
+    body_ += "</D:href>";
+    for (const auto status : statuses) {
         body_ += "<D:propstat><D:prop>";
         std::string error;
-        for (const auto* property : group) {
-            body_ += element_xml(property->name, property->content);
-            error += property->error;
+        for (const auto& property : properties) {
+            if (property.status == status) {
+                append_element(body_, property.name, property.content);
+                error += property.error;
+            }
         }
-        body_ += fmt::format("</D:prop><D:status>{}</D:status>", status_line(status));
+        body_ += "</D:prop><D:status>";
+        append_status_line(body_, status);
+        body_ += "</D:status>";
         if (!error.empty()) {
-            body_ += fmt::format("<D:error>{}</D:error>", error);
+            body_ += "<D:error>";
+            body_ += error;
+            body_ += "</D:error>";
         }
         body_ += "</D:propstat>";
     }
@@ -93,10 +140,15 @@ void Multistatus::add_properties(std::string_view href,
 
 void Multistatus::add_status(std::string_view href, unsigned status, std::string_view error)
 {
-    body_ += fmt::format("<D:response><D:href>{}</D:href><D:status>{}</D:status>",
-                         escape_xml(href), status_line(status));
+    body_ += "<D:response><D:href>";
+    append_escaped_xml(body_, href);
+    body_ += "</D:href><D:status>";
+    append_status_line(body_, status);
+    body_ += "</D:status>";
     if (!error.empty()) {
-        body_ += fmt::format("<D:error>{}</D:error>", error);
+        body_ += "<D:error>";
+        body_ += error;
+        body_ += "</D:error>";
     }
     body_ += "</D:response>";
 }
@@ -106,11 +158,10 @@ void Multistatus::add_raw(std::string_view xml)
     body_ += xml;
 }
 
-std::string Multistatus::finish() const
+std::string Multistatus::finish()
 {
-    return fmt::format("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus {}>{}"
-                       "</D:multistatus>\n",
-                       root_namespaces, body_);
+    body_ += "</D:multistatus>\n";
+    return std::move(body_);
 }
 
 } // namespace robur::caldav

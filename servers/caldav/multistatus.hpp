@@ -23,6 +23,8 @@ struct PropertyResult {
 // namespaces carry their own default namespace declaration.
 class Multistatus {
 public:
+    Multistatus();
+
     // Adds a response with one propstat per distinct status.
     void add_properties(std::string_view href, const std::vector<PropertyResult>& properties);
 
@@ -32,7 +34,8 @@ public:
     // Appends raw XML to the root, such as a DAV:sync-token element.
     void add_raw(std::string_view xml);
 
-    [[nodiscard]] std::string finish() const;
+    // Closes the root element and returns the body; call it once, last.
+    [[nodiscard]] std::string finish();
 
 private:
     std::string body_;
@@ -44,6 +47,10 @@ private:
 
 // Returns the HTTP status line text: "HTTP/1.1 404 Not Found".
 [[nodiscard]] std::string status_line(unsigned status);
+
+// Appends element_xml(name, content) and status_line(status) to `out`, without temporaries.
+void append_element(std::string& out, const XmlName& name, std::string_view content = {});
+void append_status_line(std::string& out, unsigned status);
 
 // Builds a DAV:error body (RFC 4918 section 16) with one precondition element.
 [[nodiscard]] std::string error_body(const XmlName& precondition, std::string_view content = {});

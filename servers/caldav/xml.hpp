@@ -70,6 +70,9 @@ struct XmlLimits {
 // Escapes &, <, > and " for text and attribute values.
 [[nodiscard]] std::string escape_xml(std::string_view text);
 
+// Appends `text` escaped as escape_xml() does to `out`.
+void append_escaped_xml(std::string& out, std::string_view text);
+
 // Writes an element and its content as XML text. Every element whose namespace differs from
 // its parent's carries its own default namespace declaration, so the output is self-contained
 // wherever it is placed.
