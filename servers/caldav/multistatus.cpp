@@ -103,8 +103,8 @@ Multistatus::Multistatus()
 void Multistatus::add_properties(std::string_view href,
                                  const std::vector<PropertyResult>& properties)
 {
-    // Statuses in ascending order, one propstat each; a response has few properties, so a
-    // sorted list of the distinct statuses is cheaper than a map.
+    // One propstat per distinct status, in ascending order. A response has few properties, so
+    // a sorted vector of statuses is cheaper than a map.
     std::vector<unsigned> statuses;
     for (const auto& property : properties) {
         if (std::find(statuses.begin(), statuses.end(), property.status) == statuses.end()) {
