@@ -15,29 +15,11 @@
 #include <fmt/format.h>
 
 #include "core/log.hpp"
+#include "core/unique_fd.hpp"
 
 namespace robur::store {
 
 namespace {
-
-// Closes a file descriptor when it goes out of scope.
-class FileDescriptor {
-public:
-    explicit FileDescriptor(int fd) : fd_(fd) {}
-    FileDescriptor(const FileDescriptor&) = delete;
-    FileDescriptor& operator=(const FileDescriptor&) = delete;
-    ~FileDescriptor()
-    {
-        if (fd_ >= 0) {
-            ::close(fd_);
-        }
-    }
-
-    [[nodiscard]] int get() const { return fd_; }
-
-private:
-    int fd_;
-};
 
 std::string lock_owner()
 {
@@ -58,7 +40,7 @@ bool same_file(const struct stat& a, const struct stat& b)
 // compare inodes, so the second one never removes the lock the first one has just created.
 bool remove_if_stale(const std::filesystem::path& path)
 {
-    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     if (fd.get() < 0) {
         return errno == ENOENT;
     }
@@ -95,7 +77,7 @@ Result<PackLock> PackLock::acquire(const std::filesystem::path& path)
 {
     const std::string owner = lock_owner();
     for (int attempt = 0; attempt < 2; ++attempt) {
-        const FileDescriptor fd(
+        const UniqueFd fd(
             ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
         if (fd.get() >= 0) {
             // The content only helps a person find the owner, so a short write is harmless.
