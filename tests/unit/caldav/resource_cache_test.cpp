@@ -266,7 +266,10 @@ TEST_F(ResourceCacheRepository, UidIndexFollowsChangedFolder)
     UidIndex index(cache);
     auto tree = [&](const store::Snapshot& current) {
         auto entries = current.list("calendars/alice");
-        EXPECT_TRUE(entries && entries->size() == 1);
+        if (!entries || entries->size() != 1) {
+            ADD_FAILURE() << "calendars/alice should list exactly one folder";
+            return store::ObjectId{};
+        }
         return entries->front().id;
     };
 
