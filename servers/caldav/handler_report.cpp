@@ -120,6 +120,24 @@ std::string calendar_data_text(std::string content, const CalendarDataRequest& r
     return icalendar::write_component(calendar);
 }
 
+// Returns the CALDAV:calendar-data of a calendar object resource escaped for XML, or nullopt
+// when it cannot be read. Stored bytes returned whole come from the resource cache.
+std::optional<std::string> calendar_data_xml(const PropertyContext& context, const Node& node,
+                                             const CalendarDataRequest& request)
+{
+    const auto path = node.path.repository_path();
+    const bool whole = !request.expand && !request.limit && !request.selection;
+    if (whole && context.resources != nullptr && node.blob) {
+        auto escaped = context.resources->escaped_content(context.snapshot, path, *node.blob);
+        return escaped ? std::optional<std::string>(**escaped) : std::nullopt;
+    }
+    auto content = context.snapshot.read(path);
+    if (!content) {
+        return std::nullopt;
+    }
+    return escape_xml(calendar_data_text(std::move(*content), request, path));
+}
+
 // Builds the CARDDAV:address-data of an address object resource, or nullopt when it cannot
 // be read. A failed version conversion gives 415 with CARDDAV:supported-address-data-conversion,
 // as the example of RFC 6352 section 8.7.2 shows.
@@ -157,11 +175,8 @@ std::vector<PropertyResult> member_properties(const PropertyContext& context, co
             }
         }
         if (name == calendar_data && node.kind == NodeKind::calendar_object) {
-            auto content = context.snapshot.read(node.path.repository_path());
-            if (content) {
-                auto text = calendar_data_text(std::move(*content), data_request,
-                                               node.path.repository_path());
-                results.push_back({name, escape_xml(text), 200, {}});
+            if (auto text = calendar_data_xml(context, node, data_request)) {
+                results.push_back({name, std::move(*text), 200, {}});
                 continue;
             }
         }
@@ -329,7 +344,7 @@ Response Handler::report_multiget(const RequestContext& context, const store::Sn
     }
     data_request->floating = report_floating_zone(snapshot, node, nullptr).value_or(FloatingZone{});
     const auto names = requested_names(body);
-    const PropertyContext property_context{snapshot, context.user, settings_};
+    const PropertyContext property_context{snapshot, context.user, settings_, &resources_};
     Multistatus multistatus;
     for (const auto* href : body.elements()) {
         if (!href->is(dav_ns, "href")) {
@@ -431,7 +446,7 @@ Response Handler::report_sync_collection(const RequestContext& context,
         return error_response(context.request, changes.error());
     }
     const auto names = requested_names(body);
-    const PropertyContext property_context{snapshot, context.user, settings_};
+    const PropertyContext property_context{snapshot, context.user, settings_, &resources_};
     Multistatus multistatus;
     for (const auto& change : *changes) {
         const auto relative = change.path.substr(folder.size() + 1);
@@ -507,7 +522,7 @@ Response Handler::report_addressbook_query(const RequestContext& context,
                                element_xml({"DAV:", "number-of-matches-within-limits"}));
     }
     const auto names = requested_names(body);
-    const PropertyContext property_context{snapshot, context.user, settings_};
+    const PropertyContext property_context{snapshot, context.user, settings_, &resources_};
     for (const auto* member : matched) {
         multistatus.add_properties(member->href(),
                                    member_properties(property_context, *member, names, {},

@@ -7,6 +7,7 @@
 #include "formats/icalendar/parser.hpp"
 #include "servers/caldav/calendar_time.hpp"
 #include "servers/caldav/uid_index.hpp"
+#include "servers/caldav/xml.hpp"
 
 namespace robur::caldav {
 
@@ -169,6 +170,9 @@ std::size_t estimate_bytes(const BlobFacts& facts)
             bytes += 4 * facts.size;
         }
     }
+    if (facts.escaped) {
+        bytes += facts.escaped->size();
+    }
     return bytes;
 }
 
@@ -282,6 +286,30 @@ Result<std::shared_ptr<const icalendar::Component>> ResourceCache::parsed_calend
         return std::shared_ptr<const icalendar::Component>{};
     }
     return std::make_shared<const icalendar::Component>(std::move(parsed.calendars.front()));
+}
+
+Result<std::shared_ptr<const std::string>> ResourceCache::escaped_content(
+    const store::Snapshot& snapshot, const std::string& path, const store::ObjectId& blob)
+{
+    auto cached = lookup(blob);
+    if (cached && cached->escaped) {
+        return cached->escaped;
+    }
+    auto text = snapshot.read(path);
+    if (!text) {
+        return tl::unexpected(text.error());
+    }
+
+    // The other facts are kept; a blob seen for the first time gets its size and UID.
+    auto facts = cached ? std::make_shared<BlobFacts>(*cached) : std::make_shared<BlobFacts>();
+    if (!cached) {
+        facts->size = text->size();
+        facts->uid = find_uid(*text);
+    }
+    facts->escaped = std::make_shared<const std::string>(escape_xml(*text));
+    auto escaped = facts->escaped;
+    insert(blob, std::move(facts));
+    return escaped;
 }
 
 std::size_t ResourceCache::entries()

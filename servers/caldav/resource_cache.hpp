@@ -41,6 +41,8 @@ struct BlobFacts {
     std::optional<std::string> uid;          // first UID property, as find_uid() reads it
     bool summarised = false;                 // `calendar` was computed
     std::optional<CalendarSummary> calendar; // nullopt unless exactly one VCALENDAR parses
+    // The bytes escaped for XML character data, once a request returned them whole.
+    std::shared_ptr<const std::string> escaped;
 };
 
 // Summarises one parsed VCALENDAR for calendar-query.
@@ -84,6 +86,12 @@ public:
     // or else the blob parsed again. nullptr when the bytes are not exactly one VCALENDAR.
     [[nodiscard]] Result<std::shared_ptr<const icalendar::Component>> parsed_calendar(
         const store::Snapshot& snapshot, const std::string& path, const BlobFacts& facts);
+
+    // Returns the bytes of the blob `blob` at `path` escaped for XML character data, as a
+    // calendar-data property returns stored bytes. Reads and escapes each blob once. Errors from
+    // reading the snapshot.
+    [[nodiscard]] Result<std::shared_ptr<const std::string>> escaped_content(
+        const store::Snapshot& snapshot, const std::string& path, const store::ObjectId& blob);
 
     // Returns the number of cached blobs.
     [[nodiscard]] std::size_t entries();

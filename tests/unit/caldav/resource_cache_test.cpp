@@ -6,6 +6,7 @@
 
 #include "formats/icalendar/parser.hpp"
 #include "servers/caldav/resource_cache.hpp"
+#include "servers/caldav/xml.hpp"
 #include "servers/caldav/uid_index.hpp"
 #include "store/repository.hpp"
 
@@ -216,6 +217,37 @@ TEST_F(ResourceCacheRepository, ReadsEachBlobOnce)
     auto second = cache.facts(snapshot, "calendars/alice/work/missing.ics", *blob, true);
     ASSERT_TRUE(second) << second.error().message;
     EXPECT_EQ(first->get(), second->get());
+    EXPECT_EQ(cache.entries(), 1U);
+}
+
+TEST_F(ResourceCacheRepository, EscapesEachBlobOnceAndKeepsItsFacts)
+{
+    const std::string text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\n"
+                             "BEGIN:VEVENT\r\nUID:x&y\r\nDTSTAMP:20250101T000000Z\r\n"
+                             "DTSTART:20250101T090000Z\r\nSUMMARY:<b> & \"q\"\r\n"
+                             "END:VEVENT\r\nEND:VCALENDAR\r\n";
+    const std::string path = "calendars/alice/work/x.ics";
+    const auto snapshot = commit({{path, text}});
+    const auto blob = snapshot.blob_id(path);
+    ASSERT_TRUE(blob);
+
+    ResourceCache cache;
+    auto facts = cache.facts(snapshot, path, *blob, true);
+    ASSERT_TRUE(facts) << facts.error().message;
+    auto escaped = cache.escaped_content(snapshot, path, *blob);
+    ASSERT_TRUE(escaped) << escaped.error().message;
+    EXPECT_EQ(**escaped, escape_xml(text));
+    EXPECT_NE((*escaped)->find("SUMMARY:&lt;b&gt; &amp; "), std::string::npos);
+
+    // The summary survives, and a missing path proves the second call reads nothing.
+    auto again = cache.escaped_content(snapshot, "calendars/alice/work/missing.ics", *blob);
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(escaped->get(), again->get());
+    auto kept = cache.facts(snapshot, "calendars/alice/work/missing.ics", *blob, true);
+    ASSERT_TRUE(kept) << kept.error().message;
+    EXPECT_TRUE((*kept)->summarised);
+    EXPECT_TRUE((*kept)->calendar);
+    EXPECT_EQ((*kept)->uid, "x&y");
     EXPECT_EQ(cache.entries(), 1U);
 }
 
