@@ -1,9 +1,19 @@
 #include "store/background_packer.hpp"
 
+#include <sys/resource.h>
+#include <unistd.h>
+
 #include "core/log.hpp"
 #include "store/pack.hpp"
 
 namespace robur::store {
+
+namespace {
+
+// The nice value of the packing thread: the scheduler gives it what requests leave over.
+constexpr int packing_niceness = 10;
+
+} // namespace
 
 BackgroundPacker::BackgroundPacker(std::filesystem::path git_dir)
     : git_dir_(std::move(git_dir)), thread_([this] { run(); })
@@ -44,7 +54,12 @@ std::size_t BackgroundPacker::packs_written() const
 
 void BackgroundPacker::run()
 {
-    // Servers handle requests on their other threads, so the delta search gets only one.
+    // Servers handle requests on their other threads, so the delta search gets only one, and
+    // at a lower priority: on Linux, setpriority() with a thread id renices that thread alone.
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), packing_niceness) != 0) {
+        log::get("git")->debug("packing thread keeps its priority repository={}",
+                               git_dir_.string());
+    }
     const PackOptions options{.threads = 1, .cancelled = [this] { return cancel_.load(); }};
     std::unique_lock lock(mutex_);
     while (true) {

@@ -31,7 +31,11 @@ using PackBuilderPtr = GitPtr<git_packbuilder, git_packbuilder_free>;
 constexpr std::size_t loose_name_length = 38;
 
 // The folder `git gc --auto` samples, so that robur and git estimate alike.
-constexpr const char* sample_folder = "17";
+constexpr unsigned count_sample_folder = 0x17;
+// The folders objects/10 to objects/1f, a sixteenth of all, whose loose objects' sizes
+// estimate the bytes of all loose objects. One folder would see too few large trees.
+constexpr unsigned size_sample_first = 0x10;
+constexpr unsigned size_sample_folders = 16;
 
 struct LooseObject {
     git_oid id;
@@ -82,18 +86,29 @@ bool is_loose_name(const std::string& name)
     return name.size() == loose_name_length && is_hex(name);
 }
 
-// Counts the loose objects in one objects/XX folder; a missing folder counts as empty.
-std::size_t count_loose(const fs::path& folder)
+// The loose objects of one objects/XX folder.
+struct LooseTally {
+    std::size_t objects = 0;
+    std::uintmax_t bytes = 0; // compressed, as stored
+};
+
+// Counts the loose objects in one objects/XX folder and their bytes; a missing folder counts
+// as empty, and so does a file that vanishes while it is counted.
+LooseTally tally_loose(const fs::path& folder)
 {
     std::error_code error;
-    std::size_t count = 0;
+    LooseTally tally;
     for (fs::directory_iterator it(folder, error), end; !error && it != end;
          it.increment(error)) {
-        if (is_loose_name(it->path().filename().string())) {
-            ++count;
+        if (!is_loose_name(it->path().filename().string())) {
+            continue;
         }
+        ++tally.objects;
+        std::error_code size_error;
+        const auto size = it->file_size(size_error);
+        tally.bytes += size_error ? 0 : size;
     }
-    return count;
+    return tally;
 }
 
 // Lists the .idx files of the packs that packing may merge: those with their .pack and
@@ -499,7 +514,11 @@ Result<PackLimits> read_pack_limits(const fs::path& git_dir)
     if (!packs) {
         return tl::unexpected(packs.error());
     }
-    return PackLimits{*loose, *packs};
+    auto bytes = config_int(raw, "robur.autoPackSize", default_loose_byte_limit);
+    if (!bytes) {
+        return tl::unexpected(bytes.error());
+    }
+    return PackLimits{*loose, *packs, *bytes};
 }
 
 Result<PackAction> needs_packing(const fs::path& git_dir, const PackLimits& limits)
@@ -519,7 +538,17 @@ Result<PackAction> needs_packing(const fs::path& git_dir, const PackLimits& limi
 
     // As git does: more than ceil(limit / 256) objects in one of the 256 folders.
     const auto per_folder = static_cast<std::size_t>((limits.loose_objects + 255) / 256);
-    if (count_loose(target->objects / sample_folder) > per_folder) {
+    std::uintmax_t sampled_bytes = 0;
+    for (unsigned prefix = size_sample_first; prefix < size_sample_first + size_sample_folders;
+         ++prefix) {
+        const auto tally = tally_loose(target->objects / fmt::format("{:02x}", prefix));
+        if (prefix == count_sample_folder && tally.objects > per_folder) {
+            return PackAction::pack_loose_objects;
+        }
+        sampled_bytes += tally.bytes;
+    }
+    if (limits.loose_bytes > 0 &&
+        sampled_bytes * size_sample_folders > static_cast<std::uintmax_t>(limits.loose_bytes)) {
         return PackAction::pack_loose_objects;
     }
     return PackAction::none;

@@ -18,6 +18,10 @@ namespace robur::store {
 // git's defaults for gc.auto and gc.autoPackLimit (git-config(1)).
 inline constexpr std::int64_t default_loose_object_limit = 6700;
 inline constexpr std::int64_t default_pack_limit = 50;
+// robur's default for robur.autoPackSize. Each commit to a folder of 10,000 files writes a
+// tree of about 260 KB compressed, so git's object count alone would let about 1,100 such
+// commits, 440 MB, pile up before a pack.
+inline constexpr std::int64_t default_loose_byte_limit = std::int64_t{32} << 20;
 
 // The thresholds of automatic packing, read from the repository's Git configuration.
 struct PackLimits {
@@ -27,6 +31,9 @@ struct PackLimits {
     // gc.autoPackLimit: merge the packs into one when there are more than this many packs
     // without a .keep file. A value of 0 or below disables the merge.
     std::int64_t packs = default_pack_limit;
+    // robur.autoPackSize: pack the loose objects also when they take more than about this many
+    // bytes on disk. A value of 0 or below turns this rule off.
+    std::int64_t loose_bytes = default_loose_byte_limit;
 };
 
 // The packing a repository needs: none, its loose objects packed, or its packs merged into
@@ -52,16 +59,17 @@ struct PackReport {
 // Name of the lock file that robur processes take, inside objects/pack, while they pack.
 inline constexpr const char* pack_lock_name = "robur-pack.lock";
 
-// Reads gc.auto and gc.autoPackLimit from the configuration of the repository whose Git folder
-// is `git_dir`, including the global and system files. Unset values keep git's defaults.
-// Errors: not_found for a missing repository, invalid_argument for a value that is not an
-// integer.
+// Reads gc.auto, gc.autoPackLimit and robur.autoPackSize from the configuration of the
+// repository whose Git folder is `git_dir`, including the global and system files. Unset values
+// keep the defaults; sizes may end in k, m or g. Errors: not_found for a missing repository,
+// invalid_argument for a value that is not an integer.
 [[nodiscard]] Result<PackLimits> read_pack_limits(const std::filesystem::path& git_dir);
 
 // Decides, as `git gc --auto` does, whether the repository needs packing. The loose objects
 // are estimated from objects/17 alone: more than ceil(limits.loose_objects / 256) objects
-// there means packing. More than limits.packs packs without a .keep file means a merge.
-// Reads two folders and no object. Errors: not_found for a missing repository.
+// there means packing. So do loose objects in objects/10 to objects/1f taking more than
+// limits.loose_bytes / 16 bytes. More than limits.packs packs without a .keep file means a
+// merge. Reads seventeen folders and no object. Errors: not_found for a missing repository.
 [[nodiscard]] Result<PackAction> needs_packing(const std::filesystem::path& git_dir,
                                                const PackLimits& limits);
 

@@ -122,7 +122,14 @@ protected:
     // Creates an empty file named like a loose object in objects/17.
     void add_fake_sample_object(int n)
     {
-        write_file(git_dir_ / "objects" / "17" / fmt::format("{:038x}", n), "");
+        add_fake_object("17", n, 0);
+    }
+
+    // Creates a file of `bytes` bytes named like a loose object in objects/<folder>.
+    void add_fake_object(const std::string& folder, int n, std::size_t bytes)
+    {
+        write_file(git_dir_ / "objects" / folder / fmt::format("{:038x}", n),
+                   std::string(bytes, 'x'));
     }
 
     void expect_fsck_clean()
@@ -145,16 +152,19 @@ TEST_F(PackTest, LimitsDefaultToGit)
     ASSERT_TRUE(limits) << limits.error().message;
     EXPECT_EQ(limits->loose_objects, 6700);
     EXPECT_EQ(limits->packs, 50);
+    EXPECT_EQ(limits->loose_bytes, std::int64_t{32} << 20);
 }
 
 TEST_F(PackTest, LimitsReadFromConfig)
 {
     set_config("gc.auto", "100");
     set_config("gc.autoPackLimit", "3");
+    set_config("robur.autoPackSize", "2m");
     auto limits = read_pack_limits(git_dir_);
     ASSERT_TRUE(limits) << limits.error().message;
     EXPECT_EQ(limits->loose_objects, 100);
     EXPECT_EQ(limits->packs, 3);
+    EXPECT_EQ(limits->loose_bytes, 2 * 1024 * 1024);
 }
 
 TEST_F(PackTest, NonNumericLimitRejected)
@@ -197,11 +207,39 @@ TEST_F(PackTest, ThresholdRoundsUpLikeGit)
     EXPECT_EQ(needs_packing(git_dir_, PackLimits{}).value(), PackAction::pack_loose_objects);
 }
 
+TEST_F(PackTest, ThresholdEstimatesBytesFromSixteenFolders)
+{
+    // Bytes in objects/10 to objects/1f count sixteen times; other folders are not read.
+    const PackLimits limits{.loose_objects = 6700, .packs = 50, .loose_bytes = 16000};
+    add_fake_object("1a", 1, 900);
+    add_fake_object("20", 2, 1 << 20);
+    add_fake_object("0f", 3, 1 << 20);
+    EXPECT_EQ(needs_packing(git_dir_, limits).value(), PackAction::none);
+
+    add_fake_object("10", 4, 100);
+    EXPECT_EQ(needs_packing(git_dir_, limits).value(), PackAction::none);
+    add_fake_object("1f", 5, 1);
+    EXPECT_EQ(needs_packing(git_dir_, limits).value(), PackAction::pack_loose_objects);
+}
+
+TEST_F(PackTest, ZeroSizeLimitLeavesObjectCount)
+{
+    add_fake_object("13", 1, 1 << 20);
+    const PackLimits no_size{.loose_objects = 512, .packs = 50, .loose_bytes = 0};
+    EXPECT_EQ(needs_packing(git_dir_, no_size).value(), PackAction::none);
+    for (int n = 0; n < 3; ++n) {
+        add_fake_sample_object(n);
+    }
+    EXPECT_EQ(needs_packing(git_dir_, no_size).value(), PackAction::pack_loose_objects);
+}
+
 TEST_F(PackTest, ConfigZeroDisablesPacking)
 {
     for (int n = 0; n < 40; ++n) {
         add_fake_sample_object(n);
     }
+    add_fake_object("11", 1, 1 << 20);
+    set_config("robur.autoPackSize", "1k");
     set_config("gc.auto", "0");
     auto limits = read_pack_limits(git_dir_);
     ASSERT_TRUE(limits) << limits.error().message;
