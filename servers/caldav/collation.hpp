@@ -12,21 +12,24 @@ namespace robur::caldav {
 enum class Collation {
     octet,           // i;octet: bytes compared as they are
     ascii_casemap,   // i;ascii-casemap: a-z and A-Z compare equal, other bytes as they are
-    unicode_casemap, // i;unicode-casemap: Unicode full case folding
+    unicode_casemap, // i;unicode-casemap: titlecase mapping, then NFKD (RFC 5051)
 };
 
 // Returns the collation with this identifier ("i;octet", ...), or nullopt for another one.
 [[nodiscard]] std::optional<Collation> parse_collation(std::string_view identifier);
 
-// Applies Unicode full case folding (CaseFolding.txt statuses C and F, Unicode 14.0) to UTF-8
-// text: "Straße" and "STRASSE" both give "strasse". Bytes that are not valid UTF-8 are copied
-// unchanged.
-[[nodiscard]] std::string fold_case(std::string_view utf8);
+// Converts UTF-8 text to the titlecased canonicalized form of RFC 5051 section 2: each code
+// point is replaced by its simple titlecase mapping (UnicodeData.txt, Unicode 14.0), the
+// result is decomposed to NFKD, and combining marks are put in canonical order. "é" and
+// "E" followed by U+0301 both give "E" followed by U+0301. Bytes that are not valid UTF-8 are
+// copied unchanged, and each one ends a run of combining marks. Because the titlecase step
+// uses only one-to-one mappings and comes first, "ß" stays "ß" (not "SS") and U+FB01 "ﬁ"
+// gives lower-case "fi", which matches neither "fi" nor "FI".
+[[nodiscard]] std::string canonicalize_titlecase(std::string_view utf8);
 
 // Returns the form of `text` that a collation compares byte by byte: the text itself, its
-// ASCII letters lower-cased, or its full case folding.
-// NOTE: RFC 5051 also normalizes to NFKD before comparing. That step is left out, so a
-// precomposed "é" does not match "e" followed by U+0301.
+// ASCII letters lower-cased, or its titlecased canonicalized form. Equality, substring,
+// prefix and suffix tests on two keys give the collation's result.
 [[nodiscard]] std::string collation_key(std::string_view text, Collation collation);
 
 } // namespace robur::caldav
