@@ -27,7 +27,13 @@ bool is_usable(const FloatingZone& zone)
 tl::expected<FloatingZone, std::string> parse_timezone_text(std::string_view text)
 {
     auto parsed = icalendar::parse_calendar_text(text, "timezone", icalendar::Limits{});
-    if (has_errors(parsed.diagnostics) || parsed.calendars.size() != 1) {
+    for (const auto& diagnostic : parsed.diagnostics) {
+        if (diagnostic.severity == Severity::error) {
+            return tl::unexpected(
+                fmt::format("the time zone is not valid iCalendar: {}", diagnostic.to_string()));
+        }
+    }
+    if (parsed.calendars.size() != 1) {
         return tl::unexpected(std::string("the time zone is not one iCalendar object"));
     }
     FloatingZone zone;
@@ -79,6 +85,15 @@ std::optional<std::string> dead_property_text(const icalendar::CollectionPropert
 }
 
 } // namespace
+
+tl::expected<void, std::string> check_calendar_timezone(std::string_view text)
+{
+    auto zone = parse_timezone_text(text);
+    if (!zone) {
+        return tl::unexpected(std::move(zone.error()));
+    }
+    return {};
+}
 
 FloatingZone collection_floating_zone(const icalendar::CollectionProperties& collection)
 {

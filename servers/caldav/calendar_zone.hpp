@@ -3,6 +3,9 @@
 // The zone that floating times are read in for calendar-query, free-busy-query and the
 // expansion of calendar-data.
 
+#include <string>
+#include <string_view>
+
 #include <tl/expected.hpp>
 
 #include "formats/icalendar/collection_file.hpp"
@@ -13,6 +16,11 @@
 #include "store/snapshot.hpp"
 
 namespace robur::caldav {
+
+// Checks a CALDAV:calendar-timezone value before it is stored: an iCalendar object with
+// exactly one VTIMEZONE (RFC 4791 section 5.2.2), which needs a TZID and must define a zone
+// that floating times can be read in. Returns the reason when the value is invalid.
+[[nodiscard]] tl::expected<void, std::string> check_calendar_timezone(std::string_view text);
 
 // Reads the floating zone of a calendar collection from its calendar-timezone property (a
 // VCALENDAR with one VTIMEZONE, RFC 4791 section 5.2.2) or its calendar-timezone-id property

@@ -35,17 +35,17 @@ Result<std::size_t> count_members(const store::Snapshot& snapshot, const Node& c
     return members;
 }
 
-Result<std::optional<Response>> check_room_for_member(const Request& request,
-                                                      const store::Snapshot& snapshot,
-                                                      const Node& collection,
-                                                      std::size_t max_members)
+std::optional<Result<WritePlan>> check_room_for_member(const Request& request,
+                                                       const store::Snapshot& snapshot,
+                                                       const Node& collection,
+                                                       std::size_t max_members)
 {
     auto members = count_members(snapshot, collection);
     if (!members) {
-        return tl::unexpected(members.error());
+        return Result<WritePlan>(tl::unexpected(members.error()));
     }
     if (*members < max_members) {
-        return std::optional<Response>();
+        return std::nullopt;
     }
     // RFC 4331 defines no element for a member count. DAV:quota-not-exceeded is the closest,
     // because CALDAV:max-resource-size and CARDDAV:max-resource-size limit one resource only.
@@ -54,9 +54,11 @@ Result<std::optional<Response>> check_room_for_member(const Request& request,
                                      collection.href(), *members, max_members);
     log::get("caldav")->debug("collection full target={} members={} max={}",
                               collection.href(), *members, max_members);
-    return std::optional<Response>(make_xml_response(
-        request, http::status::insufficient_storage,
-        error_body({"DAV:", "quota-not-exceeded"}, escape_xml(message))));
+    WritePlan plan;
+    plan.immediate =
+        make_xml_response(request, http::status::insufficient_storage,
+                          error_body({"DAV:", "quota-not-exceeded"}, escape_xml(message)));
+    return Result<WritePlan>(std::move(plan));
 }
 
 std::optional<Response> check_resource_sizes(const Request& request, Area area,

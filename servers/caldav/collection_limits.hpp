@@ -24,11 +24,13 @@ namespace robur::caldav {
                                                 const Node& collection);
 
 // Checks that `collection` may take one more member under `max_members`. Returns nullopt when
-// it may, or 507 Insufficient Storage with DAV:quota-not-exceeded (RFC 4331 section 6) when it
-// has `max_members` members or more already.
-[[nodiscard]] Result<std::optional<Response>> check_room_for_member(
-    const Request& request, const store::Snapshot& snapshot, const Node& collection,
-    std::size_t max_members);
+// it may, else the result that the write's planning function returns unchanged. That is a plan
+// whose immediate response is 507 Insufficient Storage with DAV:quota-not-exceeded (RFC 4331
+// section 6) when the collection has `max_members` members or more, or an error from reading
+// the snapshot.
+[[nodiscard]] std::optional<Result<WritePlan>>
+check_room_for_member(const Request& request, const store::Snapshot& snapshot,
+                      const Node& collection, std::size_t max_members);
 
 // Checks the size of every resource among the files a COPY or MOVE writes into `area`;
 // property files (names starting with '.') do not count. Returns nullopt when each is at most

@@ -161,14 +161,9 @@ Response Handler::copy_move(const RequestContext& context, bool move)
         // A new member needs room in the destination collection, unless a MOVE only renames
         // it inside the same collection.
         if (!target->exists() && !(move && destination->parent() == context.path.parent())) {
-            auto full = check_room_for_member(context.request, snapshot, *parent,
-                                              settings_.max_collection_size);
-            if (!full) {
-                return tl::unexpected(full.error());
-            }
-            if (*full) {
-                plan.immediate = std::move(*full);
-                return plan;
+            if (auto full = check_room_for_member(context.request, snapshot, *parent,
+                                                  settings_.max_collection_size)) {
+                return std::move(*full);
             }
         }
 

@@ -160,14 +160,9 @@ Result<WritePlan> Handler::plan_put(const RequestContext& context, const store::
     }
     // Only a new member needs room, so replacing a member is allowed at the limit.
     if (!node->exists()) {
-        auto full = check_room_for_member(context.request, snapshot, *parent,
-                                          settings_.max_collection_size);
-        if (!full) {
-            return tl::unexpected(full.error());
-        }
-        if (*full) {
-            plan.immediate = std::move(*full);
-            return plan;
+        if (auto full = check_room_for_member(context.request, snapshot, *parent,
+                                              settings_.max_collection_size)) {
+            return std::move(*full);
         }
     }
 
@@ -295,14 +290,9 @@ Result<WritePlan> Handler::plan_mkcol(const RequestContext& context,
                                                    parent->href()));
         return plan;
     }
-    auto full = check_room_for_member(context.request, snapshot, *parent,
-                                      settings_.max_collection_size);
-    if (!full) {
-        return tl::unexpected(full.error());
-    }
-    if (*full) {
-        plan.immediate = std::move(*full);
-        return plan;
+    if (auto full = check_room_for_member(context.request, snapshot, *parent,
+                                          settings_.max_collection_size)) {
+        return std::move(*full);
     }
 
     const NodeKind wanted = calendar ? NodeKind::calendar

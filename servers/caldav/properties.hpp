@@ -18,7 +18,7 @@ struct PropertyContext {
     const store::Snapshot& snapshot;
     const UserRecord& user;
     const HandlerSettings& settings;
-    ResourceCache* resources = nullptr; // sizes of blobs for getcontentlength, when set
+    ResourceCache* resources = nullptr; // cached facts and escaped bytes of blobs, when set
 };
 
 // Returns the content (XML text) of a live property of a node, or nullopt when the node does
@@ -37,8 +37,9 @@ struct PropertyContext {
 
 // Applies one DAV:set (or, with `remove`, DAV:remove) of a property to the properties of a
 // node of `kind`. `creating` is set inside MKCALENDAR and extended MKCOL, where
-// resourcetype and supported-calendar-component-set may be given. Returns 200, or 403 with
-// `error` holding the precondition element for a protected property (RFC 4918 section 9.2).
+// resourcetype and supported-calendar-component-set may be given. Returns 200, or a failure
+// status with `error` holding the precondition element (RFC 4918 section 9.2): 403 for a
+// protected property, 409 for an invalid CALDAV:calendar-timezone on a calendar.
 unsigned apply_property(icalendar::CollectionProperties& properties, NodeKind kind,
                         const XmlElement& property, bool remove, bool creating,
                         std::string& error);

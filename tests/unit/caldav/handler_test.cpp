@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "servers/caldav/calendar_zone.hpp"
 #include "servers/caldav/handler.hpp"
 #include "servers/caldav/password.hpp"
 #include "servers/caldav/user_file.hpp"
@@ -82,6 +83,13 @@ protected:
     {
         auto log = repository_->log("refs/heads/main", {}, 1000);
         return log ? log->size() : 0;
+    }
+
+    // Returns the commit the branch points to, or an empty string before the first commit.
+    std::string head_commit()
+    {
+        auto head = repository_->branch_head("main");
+        return head && *head ? (*head)->to_string() : std::string{};
     }
 
     std::string last_commit_summary()
@@ -374,6 +382,169 @@ TEST_F(HandlerFixture, MoveReplacesCollectionInOneCommit)
               http::status::no_content);
     EXPECT_EQ(commit_count(), commits + 1);
     EXPECT_EQ(send(http::verb::get, "/alice/files/dir/b").body(), "b");
+}
+
+// A zone five hours east of UTC all year, under a TZID that is in no tz database.
+const std::string plus_five_zone = "BEGIN:VTIMEZONE\r\nTZID:Test/Plus_Five\r\n"
+                                   "BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+                                   "TZOFFSETFROM:+0500\r\nTZOFFSETTO:+0500\r\nTZNAME:PLUS5\r\n"
+                                   "END:STANDARD\r\nEND:VTIMEZONE\r\n";
+
+std::string vcalendar(std::string_view components)
+{
+    return fmt::format("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\n{}END:VCALENDAR\r\n",
+                       components);
+}
+
+// A PROPPATCH that sets CALDAV:calendar-timezone to `value` and DAV:displayname to "Renamed".
+std::string set_calendar_timezone(std::string_view value)
+{
+    return fmt::format(R"(<D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:set><D:prop><D:displayname>Renamed</D:displayname>
+<C:calendar-timezone><![CDATA[{}]]></C:calendar-timezone></D:prop></D:set></D:propertyupdate>)",
+                       value);
+}
+
+// A calendar-query for the events that overlap 2026-01-04 21:30Z to 23:30Z.
+const std::string late_january_fourth_query =
+    R"(<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:prop><D:getetag/></D:prop><C:filter><C:comp-filter name="VCALENDAR">
+<C:comp-filter name="VEVENT"><C:time-range start="20260104T213000Z" end="20260104T233000Z"/>
+</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>)";
+
+const std::string displayname_propfind =
+    R"(<propfind xmlns="DAV:"><prop><displayname/></prop></propfind>)";
+
+TEST_F(HandlerFixture, CalendarTimezoneReadsFloatingTimes)
+{
+    ASSERT_EQ(send(http::verb::mkcalendar, "/alice/calendars/work/").result(),
+              http::status::created);
+    // 03:00 to 04:00 floating: 22:00Z to 23:00Z the day before in the +05:00 zone.
+    const auto floating = vcalendar("BEGIN:VEVENT\r\nUID:floating\r\nDTSTAMP:20260101T000000Z\r\n"
+                                    "DTSTART:20260105T030000\r\nDTEND:20260105T040000\r\n"
+                                    "SUMMARY:floating\r\nEND:VEVENT\r\n");
+    ASSERT_EQ(send(http::verb::put, "/alice/calendars/work/floating.ics", floating).result(),
+              http::status::created);
+    auto in_utc = send(http::verb::report, "/alice/calendars/work/", late_january_fourth_query,
+                       {{"Depth", "1"}});
+    ASSERT_EQ(in_utc.result(), http::status::multi_status);
+    EXPECT_EQ(in_utc.body().find("floating.ics"), std::string::npos) << in_utc.body();
+    const auto commits = commit_count();
+
+    auto patched = send(http::verb::proppatch, "/alice/calendars/work/",
+                        set_calendar_timezone(vcalendar(plus_five_zone)));
+    ASSERT_EQ(patched.result(), http::status::multi_status);
+    EXPECT_NE(patched.body().find("200 OK"), std::string::npos) << patched.body();
+    EXPECT_EQ(patched.body().find("valid-calendar-data"), std::string::npos) << patched.body();
+    EXPECT_EQ(commit_count(), commits + 1);
+    EXPECT_EQ(last_commit_summary(), "PROPPATCH /alice/calendars/work/");
+
+    auto in_zone = send(http::verb::report, "/alice/calendars/work/", late_january_fourth_query,
+                        {{"Depth", "1"}});
+    ASSERT_EQ(in_zone.result(), http::status::multi_status);
+    EXPECT_NE(in_zone.body().find("floating.ics"), std::string::npos) << in_zone.body();
+}
+
+TEST_F(HandlerFixture, ProppatchRejectsInvalidCalendarTimezone)
+{
+    ASSERT_EQ(send(http::verb::mkcalendar, "/alice/calendars/work/").result(),
+              http::status::created);
+    const std::string event_component = "BEGIN:VEVENT\r\nUID:e\r\nDTSTAMP:20260101T000000Z\r\n"
+                                        "DTSTART:20260105T090000Z\r\nEND:VEVENT\r\n";
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"not iCalendar", "Europe/Berlin"},
+        {"two VTIMEZONEs",
+         vcalendar(plus_five_zone + "BEGIN:VTIMEZONE\r\nTZID:Test/Plus_Six\r\n"
+                                    "BEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+                                    "TZOFFSETFROM:+0600\r\nTZOFFSETTO:+0600\r\n"
+                                    "END:STANDARD\r\nEND:VTIMEZONE\r\n")},
+        {"a VEVENT instead of a VTIMEZONE", vcalendar(event_component)},
+        {"two iCalendar objects", vcalendar(plus_five_zone) + vcalendar(plus_five_zone)},
+        {"a VTIMEZONE without rules", vcalendar("BEGIN:VTIMEZONE\r\nTZID:Test/None\r\n"
+                                                "END:VTIMEZONE\r\n")},
+    };
+    for (const auto& [name, value] : cases) {
+        SCOPED_TRACE(name);
+        const auto head = head_commit();
+
+        auto rejected =
+            send(http::verb::proppatch, "/alice/calendars/work/", set_calendar_timezone(value));
+        EXPECT_EQ(rejected.result(), http::status::multi_status);
+        EXPECT_NE(rejected.body().find("409 Conflict"), std::string::npos) << rejected.body();
+        EXPECT_NE(rejected.body().find("<C:valid-calendar-data>"), std::string::npos)
+            << rejected.body();
+        EXPECT_NE(rejected.body().find("424 Failed Dependency"), std::string::npos)
+            << rejected.body();
+        EXPECT_EQ(head_commit(), head);
+    }
+    auto unchanged = send(http::verb::propfind, "/alice/calendars/work/", displayname_propfind,
+                          {{"Depth", "0"}});
+    EXPECT_EQ(unchanged.body().find("Renamed"), std::string::npos) << unchanged.body();
+}
+
+TEST_F(HandlerFixture, ProppatchRejectsCalendarTimezoneNotUtf8)
+{
+    ASSERT_EQ(send(http::verb::mkcalendar, "/alice/calendars/work/").result(),
+              http::status::created);
+    const auto head = head_commit();
+    const auto latin1 = vcalendar("BEGIN:VTIMEZONE\r\nTZID:Z\xFCrich\r\nBEGIN:STANDARD\r\n"
+                                  "DTSTART:19700101T000000\r\nTZOFFSETFROM:+0100\r\n"
+                                  "TZOFFSETTO:+0100\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n");
+
+    // The XML parser rejects a body that is not UTF-8 before any property is read.
+    auto rejected =
+        send(http::verb::proppatch, "/alice/calendars/work/", set_calendar_timezone(latin1));
+    EXPECT_EQ(rejected.result(), http::status::bad_request) << rejected.body();
+    EXPECT_EQ(head_commit(), head);
+
+    // The property check rejects such bytes on its own as well.
+    auto checked = check_calendar_timezone(latin1);
+    ASSERT_FALSE(checked);
+    EXPECT_NE(checked.error().find("UTF-8"), std::string::npos) << checked.error();
+}
+
+TEST_F(HandlerFixture, MkcalendarChecksCalendarTimezone)
+{
+    const auto head = head_commit();
+    auto rejected = send(http::verb::mkcalendar, "/alice/calendars/bad/",
+                         R"(<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:set><D:prop><D:displayname>Bad</D:displayname>
+<C:calendar-timezone>not a calendar</C:calendar-timezone></D:prop></D:set></C:mkcalendar>)");
+    EXPECT_EQ(rejected.result(), http::status::forbidden);
+    EXPECT_NE(rejected.body().find("409 Conflict"), std::string::npos) << rejected.body();
+    EXPECT_NE(rejected.body().find("<C:valid-calendar-data>"), std::string::npos)
+        << rejected.body();
+    EXPECT_NE(rejected.body().find("424 Failed Dependency"), std::string::npos) << rejected.body();
+    EXPECT_EQ(head_commit(), head);
+    EXPECT_EQ(
+        send(http::verb::propfind, "/alice/calendars/bad/", displayname_propfind, {{"Depth", "0"}})
+            .result(),
+        http::status::not_found);
+
+    auto created =
+        send(http::verb::mkcalendar, "/alice/calendars/good/",
+             fmt::format(R"(<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:set><D:prop><C:calendar-timezone><![CDATA[{}]]></C:calendar-timezone></D:prop></D:set>
+</C:mkcalendar>)",
+                         vcalendar(plus_five_zone)));
+    EXPECT_EQ(created.result(), http::status::created) << created.body();
+}
+
+TEST_F(HandlerFixture, CalendarTimezoneIdIsProtected)
+{
+    ASSERT_EQ(send(http::verb::mkcalendar, "/alice/calendars/work/").result(),
+              http::status::created);
+    const auto head = head_commit();
+    auto rejected =
+        send(http::verb::proppatch, "/alice/calendars/work/",
+             R"(<D:propertyupdate xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:set><D:prop><C:calendar-timezone-id>Europe/Berlin</C:calendar-timezone-id></D:prop></D:set>
+</D:propertyupdate>)");
+    EXPECT_EQ(rejected.result(), http::status::multi_status);
+    EXPECT_NE(rejected.body().find("403 Forbidden"), std::string::npos) << rejected.body();
+    EXPECT_NE(rejected.body().find("cannot-modify-protected-property"), std::string::npos)
+        << rejected.body();
+    EXPECT_EQ(head_commit(), head);
 }
 
 } // namespace
