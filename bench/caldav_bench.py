@@ -51,24 +51,10 @@ FIRST_DAY = datetime.datetime(2026, 1, 1, tzinfo=UTC)
 DAYS = 730
 BERLIN_ZONE = zoneinfo.ZoneInfo("Europe/Berlin")
 
-BERLIN = """BEGIN:VTIMEZONE\r
-TZID:Europe/Berlin\r
-BEGIN:DAYLIGHT\r
-TZOFFSETFROM:+0100\r
-TZOFFSETTO:+0200\r
-TZNAME:CEST\r
-DTSTART:19700329T020000\r
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r
-END:DAYLIGHT\r
-BEGIN:STANDARD\r
-TZOFFSETFROM:+0200\r
-TZOFFSETTO:+0100\r
-TZNAME:CET\r
-DTSTART:19701025T030000\r
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r
-END:STANDARD\r
-END:VTIMEZONE\r
-"""
+# The VTIMEZONE the Berlin events carry, with CRLF line ends.
+with open(os.path.join(SOURCE_DIR, "tests/data/icalendar/europe-berlin-vtimezone.ics"),
+          encoding="utf-8", newline="") as vtimezone:
+    BERLIN = vtimezone.read()
 
 PROPFIND_BODY = """<?xml version="1.0" encoding="utf-8"?>
 <D:propfind xmlns:D="DAV:"><D:prop><D:getetag/><D:getcontenttype/><D:resourcetype/></D:prop>

@@ -28,7 +28,8 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+TEST_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(TEST_DIR, "lib"))
 from caldav_server import (  # noqa: E402
     AUTHOR, LOOPBACK, SKIP, USER, basic_authorization, commits_since, git, make_repository,
     required_robur, robur_cli, run_test, serving)
@@ -48,24 +49,10 @@ RANGE_DAY = datetime.date(2026, 1, 15)
 ACTION = re.compile(r"^(Copying \((uploading|updating)\) item|Deleting item) (\S+) (to|from) "
                     r"(\S+)", re.MULTILINE)
 
-BERLIN_VTIMEZONE = """BEGIN:VTIMEZONE\r
-TZID:Europe/Berlin\r
-BEGIN:DAYLIGHT\r
-TZOFFSETFROM:+0100\r
-TZOFFSETTO:+0200\r
-TZNAME:CEST\r
-DTSTART:19700329T020000\r
-RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r
-END:DAYLIGHT\r
-BEGIN:STANDARD\r
-TZOFFSETFROM:+0200\r
-TZOFFSETTO:+0100\r
-TZNAME:CET\r
-DTSTART:19701025T030000\r
-RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r
-END:STANDARD\r
-END:VTIMEZONE\r
-"""
+# The VTIMEZONE the Berlin events carry, with CRLF line ends.
+with open(os.path.join(TEST_DIR, "..", "data", "icalendar", "europe-berlin-vtimezone.ics"),
+          encoding="utf-8", newline="") as vtimezone:
+    BERLIN_VTIMEZONE = vtimezone.read()
 
 
 def event_uid(index):
