@@ -21,6 +21,12 @@ constexpr std::int64_t bounds_margin = 3 * 86400;
 // The widest range occurrences() is asked for, as in calendar-query: about 34,000 years.
 constexpr std::int64_t expansion_bound = std::int64_t{1} << 40;
 
+// A series is listed in the summary up to this many instances, and an unbounded one up to
+// this many seconds (20 years) after its DTSTART: a weekly series for its first 19 years, a
+// daily one for nearly three. A query beyond them evaluates the resource in full.
+constexpr std::size_t max_listed_instances = 1000;
+constexpr std::int64_t unbounded_listing_span = std::int64_t{20} * 365 * 86400;
+
 bool is_instance_component(std::string_view name)
 {
     return name == "VEVENT" || name == "VTODO" || name == "VJOURNAL";
@@ -59,6 +65,40 @@ bool is_fixed_date_time(const icalendar::Property& property)
     return property.value.back() == 'Z' || property.parameter("TZID").has_value();
 }
 
+// True when every value of a list property (EXDATE:a,b) is a UTC or TZID date-time.
+bool has_fixed_values(const icalendar::Property& property)
+{
+    if (property.parameter("TZID")) {
+        return is_fixed_date_time(property);
+    }
+    std::string_view rest = property.value;
+    while (!rest.empty()) {
+        const auto comma = rest.find(',');
+        const auto value = rest.substr(0, comma);
+        if (value.size() <= 8 || value.back() != 'Z') {
+            return false;
+        }
+        rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    }
+    return !property.parameter("VALUE") || *property.parameter("VALUE") == "DATE-TIME";
+}
+
+// A VEVENT whose instances no floating zone moves: DTSTART, any DTEND, EXDATE and
+// RECURRENCE-ID are UTC or TZID date-times, and no RDATE (which may hold periods) is present.
+bool is_fixed_event(const icalendar::Component& event)
+{
+    const auto* start = event.find("DTSTART");
+    const auto* end = event.find("DTEND");
+    const auto* recurrence_id = event.find("RECURRENCE-ID");
+    const auto exdates = event.find_all("EXDATE");
+    return event.name == "VEVENT" && start != nullptr && is_fixed_date_time(*start) &&
+           (end == nullptr || is_fixed_date_time(*end)) && event.find("RDATE") == nullptr &&
+           (recurrence_id == nullptr || is_fixed_date_time(*recurrence_id)) &&
+           std::ranges::all_of(exdates, [](const icalendar::Property* exdate) {
+               return has_fixed_values(*exdate);
+           });
+}
+
 // A VEVENT with exactly one instance whose times no floating zone changes.
 bool is_single_fixed_event(const icalendar::Component& event)
 {
@@ -67,32 +107,78 @@ bool is_single_fixed_event(const icalendar::Component& event)
             return false;
         }
     }
-    const auto* start = event.find("DTSTART");
-    const auto* end = event.find("DTEND");
-    return start != nullptr && is_fixed_date_time(*start) &&
-           (end == nullptr || is_fixed_date_time(*end));
+    return is_fixed_event(event);
 }
 
-// Sets the earliest start of an unbounded series without RDATE or overrides: its DTSTART,
-// which is the first instance of a recurrence set (RFC 5545 section 3.8.5.3).
-void add_series_start(const icalendar::Component& calendar, CalendarSummary& summary)
+// True when every instance component of the resource is a fixed VEVENT.
+bool has_only_fixed_events(const icalendar::Component& calendar)
 {
-    const icalendar::Component* series = nullptr;
+    return std::ranges::all_of(calendar.components, [](const icalendar::Component& component) {
+        return !is_instance_component(component.name) || is_fixed_event(component);
+    });
+}
+
+// Returns the one instance component of the resource, or nullptr when it has none or several
+// (a master with overrides).
+const icalendar::Component* only_instance_component(const icalendar::Component& calendar)
+{
+    const icalendar::Component* found = nullptr;
     for (const auto& component : calendar.components) {
         if (!is_instance_component(component.name)) {
             continue;
         }
-        if (series != nullptr) {
-            return;
+        if (found != nullptr) {
+            return nullptr;
         }
-        series = &component;
+        found = &component;
     }
+    return found;
+}
+
+// Lists the instances of an expansion of fixed VEVENTs as calendar-query builds them: an end
+// only where the event has one.
+std::vector<FixedInstance> fixed_instances(const icalendar::Component& calendar,
+                                           const std::vector<icalendar::Occurrence>& items)
+{
+    std::vector<FixedInstance> instances;
+    instances.reserve(items.size());
+    for (const auto& item : items) {
+        const auto& component = calendar.components.at(item.component);
+        const bool has_end = component.find("DTEND") != nullptr ||
+                             component.find("DURATION") != nullptr || item.end != item.start;
+        instances.push_back({item.start, has_end ? std::optional(item.end) : std::nullopt});
+    }
+    return instances;
+}
+
+// Sets the earliest start of an unbounded series without RDATE or overrides: its DTSTART,
+// which is the first instance of a recurrence set (RFC 5545 section 3.8.5.3). A fixed series
+// with one RRULE also gets its first instances listed.
+void add_series_start(const icalendar::Component& calendar, CalendarSummary& summary)
+{
+    const auto* series = only_instance_component(calendar);
     const auto* start = series != nullptr ? series->find("DTSTART") : nullptr;
     if (start == nullptr || series->find("RDATE") != nullptr ||
         series->find("RECURRENCE-ID") != nullptr) {
         return;
     }
     summary.earliest_start = property_epoch(calendar, *start, start->value, FloatingZone{});
+    if (!summary.earliest_start || !is_fixed_event(*series) ||
+        series->find_all("RRULE").size() != 1) {
+        return;
+    }
+
+    // One rule without RDATE or overrides yields its instances in order of start, so the
+    // first ones up to a moment are all the instances before it.
+    const auto until = *summary.earliest_start + unbounded_listing_span;
+    icalendar::ExpansionOptions options;
+    options.max_instances = max_listed_instances;
+    auto expansion = icalendar::occurrences(calendar, -expansion_bound, until, options);
+    if (!expansion || expansion->occurrences.empty()) {
+        return;
+    }
+    summary.series = fixed_instances(calendar, expansion->occurrences);
+    summary.series_until = expansion->truncated ? summary.series.back().start : until;
 }
 
 // Sets the bounds, and the instance of a single fixed VEVENT, from a full expansion.
@@ -110,6 +196,11 @@ void add_instances(const icalendar::Component& calendar, CalendarSummary& summar
     const auto& items = expansion->occurrences;
     summary.earliest_start = std::ranges::min(items, {}, &icalendar::Occurrence::start).start;
     summary.latest_end = std::ranges::max(items, {}, &icalendar::Occurrence::end).end;
+    if (items.size() > 1 && items.size() <= max_listed_instances &&
+        has_only_fixed_events(calendar)) {
+        summary.series = fixed_instances(calendar, items);
+        return;
+    }
 
     const auto instance_components = std::ranges::count_if(
         calendar.components,
@@ -156,6 +247,16 @@ std::optional<bool> decide_component_filter(const CompFilter& filter,
     if (summary.instance) {
         return instance_overlaps(*summary.instance, *filter.time_range);
     }
+    const auto& range = *filter.time_range;
+    const bool listed = !summary.series.empty() &&
+                        (!summary.series_until || (range.end && *range.end <= *summary.series_until));
+    if (listed) {
+        return std::ranges::any_of(summary.series, [&range](const FixedInstance& fixed) {
+            return instance_overlaps(InstanceTimes{"VEVENT", fixed.start, fixed.end, false, false,
+                                                   std::nullopt, std::nullopt},
+                                     range);
+        });
+    }
     return std::nullopt;
 }
 
@@ -165,7 +266,8 @@ std::size_t estimate_bytes(const BlobFacts& facts)
 {
     std::size_t bytes = sizeof(BlobFacts) + 64 + (facts.uid ? facts.uid->size() : 0);
     if (facts.calendar) {
-        bytes += facts.calendar->components.size() * 32;
+        bytes += facts.calendar->components.size() * 32 +
+                 facts.calendar->series.capacity() * sizeof(FixedInstance);
         if (facts.calendar->calendar) {
             bytes += 4 * facts.size;
         }

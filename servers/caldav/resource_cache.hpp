@@ -18,6 +18,13 @@
 
 namespace robur::caldav {
 
+// The times of one instance of a VEVENT whose DTSTART is a UTC or TZID date-time, as
+// InstanceTimes holds them for the overlap test.
+struct FixedInstance {
+    std::int64_t start = 0;
+    std::optional<std::int64_t> end;
+};
+
 // The facts calendar-query reads of one calendar object resource. They depend on the
 // resource's bytes alone, so they are cached by blob id.
 struct CalendarSummary {
@@ -26,6 +33,13 @@ struct CalendarSummary {
     // RRULE, RDATE, EXDATE or RECURRENCE-ID, with DTSTART and DTEND as UTC or TZID date-times.
     // nullopt for every other resource, which calendar-query evaluates in full.
     std::optional<InstanceTimes> instance;
+    // The instances, in order of start, of a recurring resource whose instance components are
+    // all VEVENTs with DTSTART and any DTEND as UTC or TZID date-times: every instance, or for
+    // a long or unbounded series the first ones, up to `series_until`. Empty otherwise.
+    std::vector<FixedInstance> series;
+    // When `series` leaves later instances out: a moment before which it lists every instance
+    // that starts. nullopt when `series` is complete.
+    std::optional<std::int64_t> series_until;
     // Seconds since the epoch, UTC, before and after which no VEVENT instance lies: the
     // earliest start and the latest end of a finite recurrence set, or the DTSTART of an
     // unbounded series. nullopt where no bound is known. Floating times count as UTC here.
@@ -55,7 +69,7 @@ struct BlobFacts {
 // Decides a calendar-query filter from a summary alone: true or false where the summary
 // decides it exactly, nullopt where matches_filter() must run on the parsed calendar. Decided
 // are comp-filters directly below VCALENDAR that test only presence, or a time-range on
-// VEVENT.
+// VEVENT that the bounds, the single instance or the listed series answer.
 [[nodiscard]] std::optional<bool> decide_filter(const CompFilter& filter,
                                                 const CalendarSummary& summary);
 

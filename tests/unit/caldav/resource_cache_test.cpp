@@ -1,4 +1,5 @@
 #include <filesystem>
+#include <map>
 #include <random>
 
 #include <fmt/format.h>
@@ -62,6 +63,30 @@ std::vector<std::pair<std::string, std::string>> sample_resources()
                                               "EXDATE:20260610T090000Z\r\n"))},
         {"todo", calendar_text("BEGIN:VTODO\r\nUID:j\r\nDTSTAMP:20260101T000000Z\r\n"
                                "DUE:20260615T000000Z\r\nEND:VTODO\r\n")},
+        // Across the change to summer time on 2026-03-29: 09:00 local is 08:00 UTC then 07:00.
+        {"weekly-zoned", calendar_text(event("k", "DTSTART;TZID=Europe/Berlin:20260304T090000\r\n"
+                                                  "DTEND;TZID=Europe/Berlin:20260304T100000\r\n"
+                                                  "RRULE:FREQ=WEEKLY;COUNT=20\r\n"),
+                                       berlin)},
+        // 2026-05-06 to 2026-07-08 weekly; 05-20 excluded; 06-10 moved to 07-15.
+        {"weekly-override",
+         calendar_text(event("l", "DTSTART:20260506T090000Z\r\nDTEND:20260506T100000Z\r\n"
+                                  "RRULE:FREQ=WEEKLY;COUNT=10\r\nEXDATE:20260520T090000Z\r\n") +
+                       event("l", "RECURRENCE-ID:20260610T090000Z\r\n"
+                                  "DTSTART:20260715T090000Z\r\nDTEND:20260715T100000Z\r\n"))},
+        // Unbounded: listed for its first 1,000 days, to 2027-09-27.
+        {"daily-open", calendar_text(event("m", "DTSTART:20250101T080000Z\r\n"
+                                                "DTEND:20250101T083000Z\r\n"
+                                                "RRULE:FREQ=DAILY\r\n"))},
+        // Unbounded and old: its listed instances end in 2019.
+        {"weekly-old", calendar_text(event("n", "DTSTART;TZID=Europe/Berlin:20000105T090000\r\n"
+                                                "DTEND;TZID=Europe/Berlin:20000105T100000\r\n"
+                                                "RRULE:FREQ=WEEKLY\r\n"),
+                                     berlin)},
+        // A floating EXDATE keeps a series out of the listing.
+        {"floating-exdate", calendar_text(event("o", "DTSTART:20260601T090000Z\r\n"
+                                                     "RRULE:FREQ=DAILY;COUNT=3\r\n"
+                                                     "EXDATE:20260602T090000\r\n"))},
     };
 }
 
@@ -78,13 +103,22 @@ CompFilter child_filter(std::string name, std::optional<TimeRange> range)
 // 2026-06-01T00:00:00Z and 2026-07-01T00:00:00Z.
 constexpr std::int64_t june = 1780272000;
 constexpr std::int64_t july = 1782864000;
+// 2027-06-01T00:00:00Z and 2040-01-01T00:00:00Z.
+constexpr std::int64_t june_2027 = june + 365 * 86400;
+constexpr std::int64_t year_2040 = 2208988800;
 
 std::vector<CompFilter> sample_filters()
 {
     std::vector<CompFilter> filters;
     for (const auto& range : {TimeRange{june, july}, TimeRange{june, std::nullopt},
                               TimeRange{std::nullopt, june}, TimeRange{july, july + 3600},
-                              TimeRange{june - 3600, june}, TimeRange{june - 1800, june + 1}}) {
+                              TimeRange{june - 3600, june}, TimeRange{june - 1800, june + 1},
+                              TimeRange{june_2027, june_2027 + 30 * 86400},
+                              TimeRange{year_2040, year_2040 + 86400},
+                              // 2026-03-25 08:00 to 08:30 UTC: the zoned series before summer
+                              // time; 2026-06-10 09:00 to 10:00 UTC: the moved instance.
+                              TimeRange{1774425600, 1774427400},
+                              TimeRange{1781082000, 1781085600}}) {
         filters.push_back(calendar_filter({child_filter("VEVENT", range)}));
         filters.push_back(calendar_filter({child_filter("VTODO", range)}));
     }
@@ -134,6 +168,47 @@ TEST(ResourceCache, DecidesSingleFixedEvents)
             EXPECT_FALSE(summary.calendar) << name;
         }
     }
+}
+
+TEST(ResourceCache, DecidesListedSeries)
+{
+    std::map<std::string, CalendarSummary> summaries;
+    for (const auto& [name, text] : sample_resources()) {
+        summaries.emplace(name, summarise_calendar(parse(text)));
+    }
+    const auto in = [](std::int64_t start, std::int64_t end) {
+        return calendar_filter({child_filter("VEVENT", TimeRange{start, end})});
+    };
+
+    const auto& zoned = summaries.at("weekly-zoned");
+    ASSERT_EQ(zoned.series.size(), 20U);
+    EXPECT_FALSE(zoned.series_until);
+    // 2026-03-04 09:00 CET is 08:00 UTC; 2026-04-01 09:00 CEST is 07:00 UTC.
+    EXPECT_EQ(zoned.series.at(0).start, 1772611200);
+    EXPECT_EQ(zoned.series.at(4).start, 1775026800);
+    EXPECT_EQ(decide_filter(in(1775026800, 1775026801), zoned), true);
+    EXPECT_EQ(decide_filter(in(1775030400, 1775031000), zoned), false);
+
+    const auto& moved = summaries.at("weekly-override");
+    EXPECT_EQ(moved.series.size(), 9U);
+    EXPECT_EQ(decide_filter(in(1781082000, 1781085600), moved), false);           // 06-10
+    EXPECT_EQ(decide_filter(in(1784106000, 1784109600), moved), true);            // 07-15
+    EXPECT_EQ(decide_filter(in(1779267600, 1779271200), moved), false);           // 05-20
+
+    const auto& daily = summaries.at("daily-open");
+    EXPECT_EQ(daily.series.size(), 1000U);
+    ASSERT_TRUE(daily.series_until);
+    EXPECT_EQ(*daily.series_until, 1735718400 + 999 * 86400);
+    EXPECT_EQ(decide_filter(in(june_2027, june_2027 + 86400), daily), true);
+    EXPECT_FALSE(decide_filter(in(year_2040, year_2040 + 86400), daily));
+    EXPECT_FALSE(decide_filter(calendar_filter({child_filter("VEVENT", TimeRange{june, std::nullopt})}),
+                               daily));
+
+    const auto& old = summaries.at("weekly-old");
+    ASSERT_TRUE(old.series_until);
+    EXPECT_LT(*old.series_until, june);
+    EXPECT_FALSE(decide_filter(in(june, july), old));
+    EXPECT_TRUE(summaries.at("floating-exdate").series.empty());
 }
 
 TEST(ResourceCache, KeepsRecurringEventsForFullEvaluation)
