@@ -14,7 +14,8 @@ that returns errors fast cannot win. --allow-mismatch measures a server that dif
 and notes the difference in the table.
 
 With --put-size, it instead sends single-event PUTs to an empty calendar of each server and
-reports the size of the server's storage afterwards (`du -sb`).
+reports the size of the server's storage (`du -sb`) right after the last PUT, and again after
+the server finished its background packing (robur only) and stopped.
 
 Output: markdown tables on standard output, progress on standard error.
 """
@@ -205,6 +206,10 @@ class Server:
     def version(self):
         return ""
 
+    def settle(self, timeout):
+        """Wait until the server's background storage work ends; return the seconds waited."""
+        return 0.0
+
     def cpu_seconds(self):
         """Return the user and system CPU time of the server process so far."""
         with open(f"/proc/{self.process.pid}/stat") as stat:
@@ -256,6 +261,23 @@ class Robur(Server):
 
     def storage(self):
         return self.repo
+
+    def settle(self, timeout):
+        """Wait until every pack the server started is written, and no new one starts for
+        three seconds, or until `timeout` seconds have passed."""
+        began = time.monotonic()
+        quiet_since = began
+        while time.monotonic() - began < timeout:
+            with open(os.path.join(self.folder, "server.log"), errors="replace") as server_log:
+                text = server_log.read()
+            started = text.count("packing started")
+            ended = text.count("objects packed") + text.count("packing failed")
+            if started > ended:
+                quiet_since = time.monotonic()
+            elif time.monotonic() - quiet_since >= 3:
+                break
+            time.sleep(0.5)
+        return time.monotonic() - began
 
     def command(self):
         return [self.binary, "--repo", self.repo, "serve", "caldav", "--listen",
@@ -550,19 +572,24 @@ def disk_usage(path):
 
 def measure_put_size(args, servers, events):
     print(f"\n{len(events)} single-event PUTs, {args.put_concurrency} at a time\n")
-    print("| server | seconds | PUT/s | storage bytes (du -sb) | bytes per event |")
-    print("|---|---|---|---|---|")
+    print("| server | seconds | PUT/s | bytes after the last PUT (du -sb) | per event | "
+          "seconds waited for background work | bytes after that and the stop | per event |")
+    print("|---|---|---|---|---|---|---|---|")
     for server in servers:
         server.start()
         try:
             seconds = put_events(server, events, args.put_concurrency)
+            loaded = disk_usage(server.storage())
+            settled_after = server.settle(args.max_duration)
         finally:
             server.stop()
-        # The size is measured after the server stopped, so storage work that a server does
-        # in the background or at shutdown counts.
+        # The second size is measured after the server stopped, so storage work that a server
+        # does in the background or at shutdown counts.
         size = disk_usage(server.storage())
-        log(f"{server.name}: {seconds:.1f} s, {size} bytes")
-        print(f"| {server.name} | {seconds:.1f} | {len(events) / seconds:.1f} | {size} | "
+        log(f"{server.name}: {seconds:.1f} s, {loaded} bytes after the last PUT, {size} bytes "
+            f"after waiting {settled_after:.0f} s for background work and the stop")
+        print(f"| {server.name} | {seconds:.1f} | {len(events) / seconds:.1f} | {loaded} | "
+              f"{loaded / len(events):.0f} | {settled_after:.0f} | {size} | "
               f"{size / len(events):.0f} |")
 
 
@@ -583,7 +610,9 @@ def parse_arguments():
                         help="seconds above which a request is measured with one connection "
                              "and at least 20 requests in a run (default: 0.2)")
     parser.add_argument("--max-duration", type=int, default=240,
-                        help="maximum wrk run time in seconds for slow requests (default: 240)")
+                        help="maximum wrk run time in seconds for slow requests, and with "
+                             "--put-size the longest wait for a server's background work "
+                             "(default: 240)")
     parser.add_argument("-r", "--runs", type=int, default=3,
                         help="runs per server, alternating between servers; medians are "
                              "reported (default: 3)")

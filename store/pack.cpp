@@ -92,8 +92,8 @@ struct LooseTally {
     std::uintmax_t bytes = 0; // compressed, as stored
 };
 
-// Counts the loose objects in one objects/XX folder and their bytes; a missing folder counts
-// as empty, and so does a file that vanishes while it is counted.
+// Counts the loose objects in one objects/XX folder and their bytes. A missing folder counts
+// as empty. A file that vanishes while it is counted adds no bytes.
 LooseTally tally_loose(const fs::path& folder)
 {
     std::error_code error;

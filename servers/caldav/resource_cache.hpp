@@ -18,8 +18,8 @@
 
 namespace robur::caldav {
 
-// The times of one instance of a VEVENT whose DTSTART is a UTC or TZID date-time, as
-// InstanceTimes holds them for the overlap test.
+// The times of one instance of a VEVENT whose DTSTART is a UTC or TZID date-time, in the
+// form InstanceTimes gives them to the overlap test.
 struct FixedInstance {
     std::int64_t start = 0;
     std::optional<std::int64_t> end;
@@ -33,9 +33,9 @@ struct CalendarSummary {
     // RRULE, RDATE, EXDATE or RECURRENCE-ID, with DTSTART and DTEND as UTC or TZID date-times.
     // nullopt for every other resource, which calendar-query evaluates in full.
     std::optional<InstanceTimes> instance;
-    // The instances, in order of start, of a recurring resource whose instance components are
-    // all VEVENTs with DTSTART and any DTEND as UTC or TZID date-times: every instance, or for
-    // a long or unbounded series the first ones, up to `series_until`. Empty otherwise.
+    // The instances of a recurring resource whose instance components are all VEVENTs with
+    // DTSTART and any DTEND as UTC or TZID date-times, in order of start. A long or unbounded
+    // series lists only its first instances, up to `series_until`. Empty for other resources.
     std::vector<FixedInstance> series;
     // When `series` leaves later instances out: a moment before which it lists every instance
     // that starts. nullopt when `series` is complete.
@@ -69,7 +69,7 @@ struct BlobFacts {
 // Decides a calendar-query filter from a summary alone: true or false where the summary
 // decides it exactly, nullopt where matches_filter() must run on the parsed calendar. Decided
 // are comp-filters directly below VCALENDAR that test only presence, or a time-range on
-// VEVENT that the bounds, the single instance or the listed series answer.
+// VEVENT that the bounds, the single instance or the listed series decide.
 [[nodiscard]] std::optional<bool> decide_filter(const CompFilter& filter,
                                                 const CalendarSummary& summary);
 
