@@ -173,6 +173,8 @@ void add_series_start(const icalendar::Component& calendar, CalendarSummary& sum
     const auto until = *summary.earliest_start + unbounded_listing_span;
     icalendar::ExpansionOptions options;
     options.max_instances = max_listed_instances;
+    // A rule that matches rarely, or a SECONDLY one, stops early and lists less.
+    options.max_iterations = 20 * max_listed_instances;
     auto expansion = icalendar::occurrences(calendar, -expansion_bound, until, options);
     if (!expansion || expansion->occurrences.empty()) {
         return;

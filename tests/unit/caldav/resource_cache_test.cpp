@@ -211,6 +211,21 @@ TEST(ResourceCache, DecidesListedSeries)
     EXPECT_TRUE(summaries.at("floating-exdate").series.empty());
 }
 
+TEST(ResourceCache, ListsFrequentSeriesBriefly)
+{
+    // Expanding stops after 20,000 steps, and the first 1,000 seconds are listed.
+    const auto summary = summarise_calendar(parse(calendar_text(
+        event("p", "DTSTART:20260601T000000Z\r\nRRULE:FREQ=SECONDLY\r\n"))));
+    ASSERT_EQ(summary.series.size(), 1000U);
+    ASSERT_TRUE(summary.series_until);
+    EXPECT_EQ(*summary.series_until, june + 999);
+    const auto in = [](std::int64_t start, std::int64_t end) {
+        return calendar_filter({child_filter("VEVENT", TimeRange{start, end})});
+    };
+    EXPECT_EQ(decide_filter(in(june + 10, june + 11), summary), true);
+    EXPECT_FALSE(decide_filter(in(june + 2000, june + 2001), summary));
+}
+
 TEST(ResourceCache, KeepsRecurringEventsForFullEvaluation)
 {
     const auto resources = sample_resources();
