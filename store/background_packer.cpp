@@ -1,5 +1,8 @@
 #include "store/background_packer.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -57,8 +60,8 @@ void BackgroundPacker::run()
     // Servers handle requests on their other threads, so the delta search gets only one, and
     // at a lower priority: on Linux, setpriority() with a thread id renices that thread alone.
     if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), packing_niceness) != 0) {
-        log::get("git")->debug("packing thread keeps its priority repository={}",
-                               git_dir_.string());
+        log::get("git")->debug("packing thread priority unchanged repository={} error=\"{}\"",
+                               git_dir_.string(), std::strerror(errno));
     }
     const PackOptions options{.threads = 1, .cancelled = [this] { return cancel_.load(); }};
     std::unique_lock lock(mutex_);

@@ -486,7 +486,9 @@ Result<std::int64_t> config_int(git_config* config, const char* name, std::int64
         return fallback;
     }
     if (rc != 0) {
-        return git_failure(fmt::format("invalid {} in the Git configuration", name),
+        return git_failure(fmt::format("invalid {} in the Git configuration: set an integer, "
+                                       "optionally ending in k, m or g",
+                                       name),
                            Errc::invalid_argument);
     }
     return value;

@@ -333,11 +333,11 @@ TEST_F(ResourceCacheRepository, EscapesEachBlobOnceAndKeepsItsFacts)
     auto again = cache.escaped_content(snapshot, "calendars/alice/work/missing.ics", *blob);
     ASSERT_TRUE(again) << again.error().message;
     EXPECT_EQ(escaped->get(), again->get());
-    auto kept = cache.facts(snapshot, "calendars/alice/work/missing.ics", *blob, true);
-    ASSERT_TRUE(kept) << kept.error().message;
-    EXPECT_TRUE((*kept)->summarised);
-    EXPECT_TRUE((*kept)->calendar);
-    EXPECT_EQ((*kept)->uid, "x&y");
+    auto refetched = cache.facts(snapshot, "calendars/alice/work/missing.ics", *blob, true);
+    ASSERT_TRUE(refetched) << refetched.error().message;
+    EXPECT_TRUE((*refetched)->summarised);
+    EXPECT_TRUE((*refetched)->calendar);
+    EXPECT_EQ((*refetched)->uid, "x&y");
     EXPECT_EQ(cache.entries(), 1U);
 }
 
